@@ -1,0 +1,160 @@
+//! Tests for exercise 01.1: `run_in_sequence`.
+
+use ch01_sync::ex01_sequence::{Task, run_in_sequence};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use support::{Kind, Timeline, timeout};
+
+#[test]
+fn results_come_back_in_the_order_of_the_tasks() {
+    let results = timeout(|| {
+        let timeline = Timeline::new();
+        let tasks = vec![
+            Task::new("a", Kind::Cpu, || "first"),
+            Task::new("b", Kind::Wait, || "second"),
+            Task::new("c", Kind::Cpu, || "third"),
+        ];
+        run_in_sequence(tasks, &timeline)
+    });
+    assert_eq!(
+        results,
+        ["first", "second", "third"],
+        "the results must be in the same order as the tasks"
+    );
+}
+
+#[test]
+fn each_task_starts_only_after_the_previous_one_finished() {
+    let log = timeout(|| {
+        let timeline = Timeline::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let tasks = (0..4)
+            .map(|i| {
+                let log = Arc::clone(&log);
+                Task::new(&format!("task {i}"), Kind::Cpu, move || {
+                    log.lock().unwrap().push(format!("start {i}"));
+                    log.lock().unwrap().push(format!("end {i}"));
+                })
+            })
+            .collect();
+        run_in_sequence(tasks, &timeline);
+        let log = log.lock().unwrap().clone();
+        log
+    });
+    let expected: Vec<String> = (0..4)
+        .flat_map(|i| [format!("start {i}"), format!("end {i}")])
+        .collect();
+    assert_eq!(
+        log, expected,
+        "the tasks must run once each, in order, one after another"
+    );
+}
+
+#[test]
+fn every_task_runs_on_the_calling_thread() {
+    timeout(|| {
+        let caller = thread::current().id();
+        let timeline = Timeline::new();
+        let tasks = (0..3)
+            .map(|i| {
+                Task::new(&format!("task {i}"), Kind::Cpu, move || {
+                    thread::current().id()
+                })
+            })
+            .collect();
+        for (i, ran_on) in run_in_sequence(tasks, &timeline).into_iter().enumerate() {
+            assert_eq!(
+                ran_on, caller,
+                "task {i} ran on another thread: synchronous processing means one thread \
+                 doing one task at a time, the caller's"
+            );
+        }
+    });
+}
+
+#[test]
+fn each_task_is_one_span_that_covers_its_work() {
+    timeout(|| {
+        let timeline = Arc::new(Timeline::new());
+        let seen_inside = Arc::new(Mutex::new(Vec::new()));
+        let kinds = [Kind::Cpu, Kind::Wait, Kind::Cpu];
+        let tasks = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, &kind)| {
+                let (timeline, seen_inside) = (Arc::clone(&timeline), Arc::clone(&seen_inside));
+                Task::new(&format!("task {i}"), kind, move || {
+                    // The work notes the time while it runs: the span must contain it.
+                    seen_inside.lock().unwrap().push(timeline.now());
+                })
+            })
+            .collect();
+        run_in_sequence(tasks, &timeline);
+
+        let spans = timeline.spans();
+        let seen = seen_inside.lock().unwrap().clone();
+        assert_eq!(spans.len(), 3, "expected one span per task, got {spans:#?}");
+        assert_eq!(seen.len(), 3, "each task's work must run exactly once");
+        for (i, span) in spans.iter().enumerate() {
+            assert_eq!(
+                span.label,
+                format!("task {i}"),
+                "span {i} has the wrong label"
+            );
+            assert_eq!(span.kind, kinds[i], "span {i} has the wrong kind");
+            assert!(
+                span.start <= seen[i] && seen[i] <= span.end,
+                "task {i}'s work ran at {:?}, outside its span {:?}..{:?}: record the \
+                 span *around* the work",
+                seen[i],
+                span.start,
+                span.end
+            );
+        }
+        for pair in spans.windows(2) {
+            assert!(
+                pair[0].end <= pair[1].start,
+                "`{}` and `{}` overlap on the timeline",
+                pair[0].label,
+                pair[1].label
+            );
+        }
+    });
+}
+
+#[test]
+fn every_task_runs_exactly_once() {
+    let runs = timeout(|| {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let timeline = Timeline::new();
+        let tasks: Vec<Task<()>> = (0..5)
+            .map(|i| {
+                let runs = Arc::clone(&runs);
+                Task::new(&format!("task {i}"), Kind::Cpu, move || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        let results = run_in_sequence(tasks, &timeline);
+        assert_eq!(results.len(), 5, "expected one result per task");
+        runs.load(Ordering::SeqCst)
+    });
+    assert_eq!(runs, 5, "5 tasks, but their work ran {runs} times");
+}
+
+#[test]
+fn no_tasks_gives_no_results_and_no_spans() {
+    timeout(|| {
+        let timeline = Timeline::new();
+        let results: Vec<u8> = run_in_sequence(Vec::new(), &timeline);
+        assert!(
+            results.is_empty(),
+            "no tasks, yet results came back: {results:?}"
+        );
+        assert!(
+            timeline.spans().is_empty(),
+            "no tasks, yet spans were recorded"
+        );
+    });
+}

@@ -1,0 +1,121 @@
+//! Tests for exercise 01.3: `round_robin`.
+
+use ch01_sync::ex03_interleave::{StepTask, round_robin};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::Poll;
+use std::thread;
+use support::timeout;
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+/// A task named `name` that needs `steps` steps, logs each one, and then returns `name`.
+/// Stepping it after it finished panics, as a finished future would.
+fn logging_task(name: &'static str, steps: usize, log: &Log) -> StepTask<&'static str> {
+    let log = Rc::clone(log);
+    let mut done = 0;
+    Box::new(move || {
+        assert!(
+            done < steps,
+            "task {name} was stepped again after it had finished"
+        );
+        done += 1;
+        log.borrow_mut().push(format!("{name}{done}"));
+        if done == steps {
+            Poll::Ready(name)
+        } else {
+            Poll::Pending
+        }
+    })
+}
+
+/// Runs `round_robin` on three logging tasks of the given lengths.
+fn run(lengths: [usize; 3]) -> (Vec<&'static str>, Vec<String>) {
+    timeout(move || {
+        let log: Log = Rc::default();
+        let tasks = vec![
+            logging_task("a", lengths[0], &log),
+            logging_task("b", lengths[1], &log),
+            logging_task("c", lengths[2], &log),
+        ];
+        let results = round_robin(tasks);
+        let log = log.borrow().clone();
+        (results, log)
+    })
+}
+
+#[test]
+fn tasks_take_turns_one_step_each() {
+    let (_, log) = run([3, 3, 3]);
+    assert_eq!(
+        log,
+        ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"],
+        "each round must give every unfinished task one step, in task order \
+         (running one task to the end before the next is still sequential)"
+    );
+}
+
+#[test]
+fn finished_tasks_drop_out_of_the_rounds() {
+    let (_, log) = run([1, 3, 2]);
+    assert_eq!(
+        log,
+        ["a1", "b1", "c1", "b2", "c2", "b3"],
+        "a task that returned Ready must not be stepped again"
+    );
+}
+
+#[test]
+fn results_are_in_task_order_not_finishing_order() {
+    let (results, _) = run([3, 1, 2]);
+    assert_eq!(
+        results,
+        ["a", "b", "c"],
+        "b finished first and a last, but results must follow the order of the tasks"
+    );
+}
+
+#[test]
+fn a_long_task_is_stepped_until_it_finishes() {
+    let (results, log) = run([1, 100, 1]);
+    assert_eq!(results, ["a", "b", "c"]);
+    assert_eq!(
+        log.len(),
+        102,
+        "expected 102 steps in all, got {}",
+        log.len()
+    );
+    assert_eq!(log.last().map(String::as_str), Some("b100"));
+}
+
+#[test]
+fn all_steps_run_on_the_calling_thread() {
+    timeout(|| {
+        let caller = thread::current().id();
+        let tasks: Vec<StepTask<()>> = (0..3)
+            .map(|_| {
+                let mut left = 2;
+                Box::new(move || {
+                    assert_eq!(
+                        thread::current().id(),
+                        caller,
+                        "a step ran on another thread"
+                    );
+                    left -= 1;
+                    if left == 0 {
+                        Poll::Ready(())
+                    } else {
+                        Poll::Pending
+                    }
+                }) as StepTask<()>
+            })
+            .collect();
+        assert_eq!(round_robin(tasks).len(), 3);
+    });
+}
+
+#[test]
+fn no_tasks_gives_no_results() {
+    let results: Vec<u8> = timeout(|| round_robin(Vec::new()));
+    assert!(results.is_empty());
+}

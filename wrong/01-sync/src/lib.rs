@@ -1,0 +1,44 @@
+//! Chapter 01's plausible wrong answers.
+//!
+//! Everything is the reference solution, except the one module that the enabled feature
+//! swaps for a wrong answer (a local module shadows the glob re-export). Built with one
+//! feature at a time by the course's tests, never by hand.
+
+pub use ch01_solution::*;
+
+#[cfg(feature = "ex01-reversed")]
+#[path = "wrong/ex01_reversed.rs"]
+pub mod ex01_sequence;
+#[cfg(feature = "ex01-on-threads")]
+#[path = "wrong/ex01_on_threads.rs"]
+pub mod ex01_sequence;
+#[cfg(feature = "ex01-records-after")]
+#[path = "wrong/ex01_records_after.rs"]
+pub mod ex01_sequence;
+
+#[cfg(feature = "ex02-sum-of-waits")]
+#[path = "wrong/ex02_sum_of_waits.rs"]
+pub mod ex02_idle;
+#[cfg(feature = "ex02-from-zero")]
+#[path = "wrong/ex02_from_zero.rs"]
+pub mod ex02_idle;
+#[cfg(feature = "ex02-double-counts")]
+#[path = "wrong/ex02_double_counts.rs"]
+pub mod ex02_idle;
+
+#[cfg(feature = "ex03-one-at-a-time")]
+#[path = "wrong/ex03_one_at_a_time.rs"]
+pub mod ex03_interleave;
+#[cfg(feature = "ex03-finishing-order")]
+#[path = "wrong/ex03_finishing_order.rs"]
+pub mod ex03_interleave;
+#[cfg(feature = "ex03-steps-finished-again")]
+#[path = "wrong/ex03_steps_finished_again.rs"]
+pub mod ex03_interleave;
+
+#[cfg(feature = "ex04-one-by-one")]
+#[path = "wrong/ex04_one_by_one.rs"]
+pub mod ex04_overlap;
+#[cfg(feature = "ex04-reverse-order")]
+#[path = "wrong/ex04_reverse_order.rs"]
+pub mod ex04_overlap;
