@@ -1,0 +1,136 @@
+//! Checking one exercise: build its tests, run them under a time limit, and say what
+//! happened in words a learner can act on.
+
+use crate::cargo::{self, Binary, Captured};
+use crate::manifest::{Chapter, Exercise, Manifest};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long building may take. The first build of a chapter compiles its dependencies
+/// (tokio and friends) and may take minutes on a small machine; later ones take seconds.
+pub const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// How long the tests of one exercise may run. Each test has its own 10 s limit inside
+/// (`support::timeout`); this one catches what escapes it.
+pub const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// [`RUN_LIMIT`], unless `COURSE_RUN_LIMIT_SECS` says otherwise (the runner's own tests
+/// use a short one).
+pub fn run_limit() -> Duration {
+    std::env::var("COURSE_RUN_LIMIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(RUN_LIMIT, Duration::from_secs)
+}
+
+/// The result of checking an exercise.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Every test passed.
+    Solved(Binary),
+    /// It compiled; some tests failed.
+    Failing(Binary),
+    /// It did not compile: the compiler's errors.
+    CompileError(String),
+    /// The tests were still running at the limit: what they printed until then.
+    TimedOut(Binary),
+}
+
+impl Outcome {
+    pub fn is_solved(&self) -> bool {
+        matches!(self, Outcome::Solved(_))
+    }
+}
+
+/// Which crate an exercise is checked in: the learner's (normally) or the solution's
+/// (to show that the reference passes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crate {
+    Exercise,
+    Solution,
+}
+
+/// The file a learner edits for `exercise`, relative to the course root.
+pub fn exercise_file(chapter: &Chapter, exercise: &Exercise) -> PathBuf {
+    Path::new("exercises")
+        .join(&chapter.dir)
+        .join("src")
+        .join(format!("{}.rs", exercise.module()))
+}
+
+/// Builds and runs the tests of one exercise.
+pub fn check(root: &Path, manifest: &Manifest, exercise: &Exercise, which: Crate) -> Result<Outcome> {
+    let chapter = manifest.chapter_of(exercise);
+    let (package, dir) = match which {
+        Crate::Exercise => (chapter.package(), "exercises"),
+        Crate::Solution => (chapter.solution_package(), "solutions"),
+    };
+    let module = exercise.module();
+
+    // Build first, separately, so that a slow first build is not mistaken for a
+    // deadlock, and so that compile errors come without test noise.
+    let mut build = cargo::cargo(root);
+    build.args(["test", "--no-run", "--message-format=json", "-p", &package, "--test", &module]);
+    let built = cargo::run_captured(build, BUILD_LIMIT)
+        .with_context(|| format!("cannot build the tests of {}", exercise.id))?;
+    let Some(executable) = find_executable(&built.text, &module) else {
+        let errors = rendered_errors(&built.text);
+        return Ok(Outcome::CompileError(if errors.is_empty() {
+            format!("cargo could not build the tests of {}:\n{}", exercise.id, built.text.trim())
+        } else {
+            errors
+        }));
+    };
+
+    // Run the test binary directly, where cargo would: in the package's folder.
+    let mut run = std::process::Command::new(&executable);
+    run.current_dir(root.join(dir).join(&chapter.dir))
+        .env("RUST_BACKTRACE", "0")
+        .env("CARGO_MANIFEST_DIR", root.join(dir).join(&chapter.dir));
+    let ran = cargo::run_captured(run, run_limit())
+        .with_context(|| format!("cannot run the tests of {}", exercise.id))?;
+    Ok(outcome(&module, ran))
+}
+
+fn outcome(module: &str, ran: Captured) -> Outcome {
+    // libtest prints no "Running" line of its own: add the one cargo would have printed.
+    let text = format!("     Running tests/{module}.rs\n{}", ran.text);
+    let binary = cargo::parse_test_output(&text).pop().unwrap_or_default();
+    if ran.timed_out {
+        Outcome::TimedOut(binary)
+    } else if ran.success && binary.finished && !binary.tests.is_empty() && binary.failed() == 0 {
+        Outcome::Solved(binary)
+    } else {
+        Outcome::Failing(binary)
+    }
+}
+
+/// The path of the test executable for `target` in cargo's JSON messages.
+fn find_executable(json: &str, target: &str) -> Option<PathBuf> {
+    json.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == target)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+}
+
+/// The compiler's error messages in cargo's JSON messages, rendered as rustc prints them.
+fn rendered_errors(json: &str) -> String {
+    let mut out = String::new();
+    for message in json
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-message")
+    {
+        let diagnostic = &message["message"];
+        if diagnostic["level"] == "error"
+            && let Some(rendered) = diagnostic["rendered"].as_str()
+        {
+            out.push_str(rendered);
+        }
+    }
+    if out.is_empty() {
+        // Not a compiler error: cargo itself complained (a broken Cargo.toml, say).
+        out = cargo::compile_errors(json);
+    }
+    out.trim_end().to_string()
+}

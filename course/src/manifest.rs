@@ -1,0 +1,234 @@
+//! The course manifest, `exercises/course.toml`: chapters and exercises in order.
+//!
+//! Everything else is derived from an exercise's id, so that one name cannot be spelled
+//! two ways: `02.3-pool` is the module `ex03_pool` of the chapter whose number is 02.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Where the manifest lives, relative to the course root.
+pub const MANIFEST: &str = "exercises/course.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(rename = "chapter", default)]
+    pub chapters: Vec<Chapter>,
+    #[serde(rename = "exercise", default)]
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chapter {
+    /// `NN-name`: the folder under `exercises/`, `solutions/` and `wrong/`.
+    pub dir: String,
+    pub title: String,
+    /// The chapter's first page, relative to `book/src`.
+    pub book: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// `NN.M-name`.
+    pub id: String,
+    pub title: String,
+    /// The page that teaches it, relative to `book/src`.
+    pub book: String,
+    pub hint: String,
+    /// Plausible wrong answers, kept as features of `wrong/NN-name`.
+    #[serde(default)]
+    pub wrong: Vec<Wrong>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wrong {
+    pub feature: String,
+    pub why: String,
+}
+
+impl Chapter {
+    /// `01` in `01-sync`.
+    pub fn number(&self) -> &str {
+        self.dir.split('-').next().unwrap_or_default()
+    }
+    /// `ch01-sync`.
+    pub fn package(&self) -> String {
+        format!("ch{}", self.dir)
+    }
+    pub fn solution_package(&self) -> String {
+        format!("ch{}-solution", self.dir)
+    }
+    pub fn wrong_package(&self) -> String {
+        format!("ch{}-wrong", self.dir)
+    }
+}
+
+impl Exercise {
+    /// `01` in `01.2-idle`.
+    pub fn chapter_number(&self) -> &str {
+        self.id.split('.').next().unwrap_or_default()
+    }
+    /// `2` in `01.2-idle`.
+    pub fn number(&self) -> u32 {
+        self.id
+            .split_once('.')
+            .and_then(|(_, rest)| rest.split('-').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+    /// `ex02_idle`: the module, the source file's and the test file's stem, and the name
+    /// of the test target.
+    pub fn module(&self) -> String {
+        let name = self.id.split_once('-').map(|(_, n)| n).unwrap_or_default();
+        format!("ex{:02}_{}", self.number(), name.replace('-', "_"))
+    }
+}
+
+impl Manifest {
+    /// Reads and checks the manifest under `root`. Every error says what to fix.
+    pub fn load(root: &Path) -> Result<Manifest> {
+        let path = root.join(MANIFEST);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the course manifest {}", path.display()))?;
+        let manifest: Manifest = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid manifest", path.display()))?;
+        manifest
+            .validate()
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok(manifest)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let mut dirs = HashSet::new();
+        let mut last = String::new();
+        for chapter in &self.chapters {
+            let ok = chapter.dir.len() > 3
+                && chapter.dir.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                && chapter.dir.as_bytes()[2] == b'-';
+            if !ok {
+                bail!("chapter dir `{}` must look like `NN-name`", chapter.dir);
+            }
+            if !dirs.insert(chapter.number().to_string()) {
+                bail!("two chapters have the number {}", chapter.number());
+            }
+            if chapter.dir <= last {
+                bail!("chapter `{}` is out of order (after `{last}`)", chapter.dir);
+            }
+            last = chapter.dir.clone();
+        }
+        let mut ids = HashSet::new();
+        let mut previous: Option<(String, u32)> = None;
+        for exercise in &self.exercises {
+            let id = &exercise.id;
+            let well_formed = id.len() > 5
+                && id.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                && id.as_bytes()[2] == b'.'
+                && exercise.number() > 0
+                && id
+                    .split_once('-')
+                    .is_some_and(|(_, name)| !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            if !well_formed {
+                bail!("exercise id `{id}` must look like `NN.M-name` (lowercase name)");
+            }
+            if !ids.insert(id.clone()) {
+                bail!("the exercise `{id}` is listed twice");
+            }
+            if !dirs.contains(exercise.chapter_number()) {
+                bail!(
+                    "the exercise `{id}` belongs to chapter {}, which has no [[chapter]] entry",
+                    exercise.chapter_number()
+                );
+            }
+            let here = (exercise.chapter_number().to_string(), exercise.number());
+            if let Some(before) = &previous
+                && here <= *before
+            {
+                bail!("the exercise `{id}` is out of order: exercises go by chapter, then number");
+            }
+            previous = Some(here);
+            if exercise.title.trim().is_empty() {
+                bail!("the exercise `{id}` has an empty title");
+            }
+            if exercise.hint.trim().is_empty() {
+                bail!("the exercise `{id}` has an empty hint");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn chapter_of(&self, exercise: &Exercise) -> &Chapter {
+        self.chapters
+            .iter()
+            .find(|c| c.number() == exercise.chapter_number())
+            .expect("validated: every exercise has a chapter")
+    }
+
+    pub fn exercises_of<'a>(&'a self, chapter: &'a Chapter) -> impl Iterator<Item = &'a Exercise> {
+        self.exercises
+            .iter()
+            .filter(move |e| e.chapter_number() == chapter.number())
+    }
+
+    pub fn exercise(&self, id: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|e| e.id == id)
+    }
+
+    /// What the learner may type for an exercise or a chapter: `01.2-idle`, `01.2`,
+    /// `01`, `01-sync`, `ch01-sync`. Returns the exercises it means, or an error that
+    /// names the closest ids.
+    pub fn select(&self, what: &str) -> Result<Vec<&Exercise>> {
+        let what = what.trim();
+        if let Some(e) = self.exercises.iter().find(|e| {
+            e.id == what || e.id.split_once('-').is_some_and(|(short, _)| short == what)
+        }) {
+            return Ok(vec![e]);
+        }
+        let bare = what.strip_prefix("ch").unwrap_or(what);
+        if let Some(c) = self
+            .chapters
+            .iter()
+            .find(|c| c.dir == bare || c.number() == bare)
+        {
+            return Ok(self.exercises_of(c).collect());
+        }
+        let mut known: Vec<&str> = self.exercises.iter().map(|e| e.id.as_str()).collect();
+        known.extend(self.chapters.iter().map(|c| c.dir.as_str()));
+        let mut scored: Vec<(f64, &str)> = known
+            .iter()
+            .map(|k| (strsim::jaro_winkler(what, k), *k))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let closest: Vec<&str> = scored.iter().take(3).map(|(_, k)| *k).collect();
+        bail!(
+            "there is no exercise or chapter `{what}`. Closest: {}. Run `cargo course list` to see them all.",
+            closest.join(", ")
+        )
+    }
+}
+
+/// The course root: the nearest folder above the current one that holds the manifest.
+pub fn find_root() -> Result<PathBuf> {
+    let start = std::env::current_dir().context("cannot read the current directory")?;
+    for dir in start.ancestors() {
+        if dir.join(MANIFEST).is_file() {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    // `cargo course` from anywhere in the workspace: cargo tells us where the crate is.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(root) = here.parent()
+        && root.join(MANIFEST).is_file()
+    {
+        return Ok(root.to_path_buf());
+    }
+    bail!(
+        "cannot find {MANIFEST} in {} or above: run this inside the course's folder",
+        start.display()
+    )
+}

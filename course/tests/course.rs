@@ -1,0 +1,95 @@
+//! `cargo test` verifies the whole course. The solutions' own tests (default members)
+//! prove that every solution passes; these tests prove the rest:
+//!
+//! 1. the manifest, the crates and the book agree;
+//! 2. every exercise stub fails every one of its tests;
+//! 3. every plausible wrong answer kept in `wrong/` fails at least one test;
+//! 4. the book builds with no broken internal link (its code blocks are this crate's
+//!    doctests, so `cargo test` runs them too).
+//!
+//! 2 and 3 run cargo on the same target directory; cargo has released its build lock by
+//! the time these tests run. They run one at a time (`CARGO_LOCK`), since they would only
+//! wait for each other's lock anyway.
+
+use course::cargo::{self, parse_test_output};
+use course::manifest::Manifest;
+use course::{book, verify};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+static CARGO_LOCK: Mutex<()> = Mutex::new(());
+
+/// A nested cargo run may have to compile a whole chapter (and tokio) on a cold cache.
+const NESTED_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn report(problems: &[String], what: &str) {
+    assert!(
+        problems.is_empty(),
+        "{what}:\n\n- {}\n",
+        problems.join("\n- ")
+    );
+}
+
+#[test]
+fn the_manifest_the_crates_and_the_book_agree() {
+    let problems = verify::problems(&root()).expect("the manifest must load");
+    report(&problems, "the course does not agree with itself");
+}
+
+#[test]
+fn every_stub_fails_every_one_of_its_tests() {
+    let _one_at_a_time = CARGO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let mut problems = Vec::new();
+    for chapter in &manifest.chapters {
+        let mut cmd = cargo::cargo(&root);
+        cmd.args(["test", "--no-fail-fast", "-p", &chapter.package()]);
+        let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
+        assert!(!run.timed_out, "cargo test -p {} did not finish", chapter.package());
+        let binaries = parse_test_output(&run.text);
+        problems.extend(verify::judge_stubs(&manifest, chapter, &binaries, &run.text));
+    }
+    report(&problems, "some exercise stubs are not what a learner should start from");
+}
+
+#[test]
+fn every_wrong_answer_fails_its_exercises_tests() {
+    let _one_at_a_time = CARGO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let mut problems = Vec::new();
+    for exercise in &manifest.exercises {
+        let chapter = manifest.chapter_of(exercise);
+        for wrong in &exercise.wrong {
+            let mut cmd = cargo::cargo(&root);
+            cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
+                .args(["--features", &wrong.feature, "--test", &exercise.module()]);
+            let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
+            assert!(!run.timed_out, "the wrong answer {} did not finish", wrong.feature);
+            let binaries = parse_test_output(&run.text);
+            problems.extend(verify::judge_wrong(exercise, wrong, &binaries, &run.text));
+        }
+    }
+    report(&problems, "some wrong answers get past the tests");
+}
+
+#[test]
+fn the_book_builds_with_no_broken_links() {
+    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book");
+    let _ = std::fs::remove_dir_all(&dest);
+    let index = book::build(&root(), &dest).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(index.is_file(), "the book has no first page at {}", index.display());
+    let introduction = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        introduction.contains("Async Processing in Rust"),
+        "the first page should be the introduction"
+    );
+    let broken = book::broken_links(&dest).unwrap();
+    report(&broken, "the book has broken links");
+}

@@ -1,0 +1,1 @@
+pub fn wait_forever() { loop { std::thread::park(); } }

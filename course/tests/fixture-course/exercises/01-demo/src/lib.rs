@@ -1,0 +1,4 @@
+pub mod ex01_pass;
+pub mod ex02_fail;
+pub mod ex03_deadlock;
+pub mod ex04_stub;

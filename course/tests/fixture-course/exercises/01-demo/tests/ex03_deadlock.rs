@@ -1,0 +1,4 @@
+#[test]
+fn finishes() {
+    ch01_demo::ex03_deadlock::wait_forever();
+}

@@ -1,0 +1,1 @@
+pub fn broken() -> u32 { "not a number" }

@@ -1,0 +1,1 @@
+pub mod ex01_broken;
