@@ -231,6 +231,25 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
                 ));
                 continue;
             }
+            for include in body.lines().filter_map(|l| l.trim().strip_prefix("{{#include ")) {
+                let target = include.trim_end_matches("}}").trim();
+                let (file, anchor) = match target.split_once(':') {
+                    Some((file, anchor)) if !anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) => (file, Some(anchor)),
+                    Some((file, _)) => (file, None),
+                    None => (target, None),
+                };
+                let path = page.parent().unwrap_or(&src).join(file);
+                match fs::read_to_string(&path) {
+                    Err(_) => found.push(format!("{where_}: includes {file}, which does not exist")),
+                    Ok(code) => {
+                        if let Some(anchor) = anchor
+                            && !code.contains(&format!("ANCHOR: {anchor}"))
+                        {
+                            found.push(format!("{where_}: includes the anchor `{anchor}` of {file}, which has no `// ANCHOR: {anchor}` line"));
+                        }
+                    }
+                }
+            }
             let words: Vec<&str> = info.split(',').map(str::trim).collect();
             if words.contains(&"ignore") {
                 let only_includes = body.lines().filter(|l| !l.trim().is_empty()).all(|l| {

@@ -16,12 +16,16 @@ use course::manifest::Manifest;
 use course::{book, verify};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 static CARGO_LOCK: Mutex<()> = Mutex::new(());
 
 /// A nested cargo run may have to compile a whole chapter (and tokio) on a cold cache.
 const NESTED_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// How many wrong answers are checked at once (see `every_wrong_answer_…`).
+const PARALLEL_RUNS: usize = 6;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -63,20 +67,36 @@ fn every_wrong_answer_fails_its_exercises_tests() {
     let _one_at_a_time = CARGO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let root = root();
     let manifest = Manifest::load(&root).unwrap();
-    let mut problems = Vec::new();
-    for exercise in &manifest.exercises {
-        let chapter = manifest.chapter_of(exercise);
-        for wrong in &exercise.wrong {
-            let mut cmd = cargo::cargo(&root);
-            cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
-                .args(["--features", &wrong.feature, "--test", &exercise.module()]);
-            let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
-            assert!(!run.timed_out, "the wrong answer {} did not finish", wrong.feature);
-            let binaries = parse_test_output(&run.text);
-            problems.extend(verify::judge_wrong(exercise, wrong, &binaries, &run.text));
+    let jobs: Vec<_> = manifest
+        .exercises
+        .iter()
+        .flat_map(|e| e.wrong.iter().map(move |w| (e, w)))
+        .collect();
+    // Several cargo runs at once: their builds queue on cargo's lock, but their test
+    // runs overlap, and a wrong answer that deadlocks spends its time waiting for its
+    // test's timeout, not computing.
+    let next = AtomicUsize::new(0);
+    let problems = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL_RUNS {
+            s.spawn(|| {
+                while let Some(&(exercise, wrong)) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let chapter = manifest.chapter_of(exercise);
+                    let mut cmd = cargo::cargo(&root);
+                    cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
+                        .args(["--features", &wrong.feature, "--test", &exercise.module()]);
+                    let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
+                    let found = if run.timed_out {
+                        Some(format!("the wrong answer {} did not finish", wrong.feature))
+                    } else {
+                        verify::judge_wrong(exercise, wrong, &parse_test_output(&run.text), &run.text)
+                    };
+                    problems.lock().unwrap().extend(found);
+                }
+            });
         }
-    }
-    report(&problems, "some wrong answers get past the tests");
+    });
+    report(&problems.into_inner().unwrap(), "some wrong answers get past the tests");
 }
 
 #[test]

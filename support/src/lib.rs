@@ -8,10 +8,14 @@
 //! ```
 //! use support::{Kind, Timeline, timeout};
 //!
-//! let timeline = Timeline::new();
-//! let answer = timeout(|| timeline.record("think", Kind::Cpu, || 6 * 7));
-//! assert_eq!(answer, 42);
-//! assert_eq!(timeline.spans()[0].label, "think");
+//! // A test body: if it deadlocked, `timeout` would fail it after 10 s with a message.
+//! let spans = timeout(|| {
+//!     let timeline = Timeline::new();
+//!     let answer = timeline.record("think", Kind::Cpu, || 6 * 7);
+//!     assert_eq!(answer, 42);
+//!     timeline.spans()
+//! });
+//! assert_eq!(spans[0].label, "think");
 //! ```
 
 mod rendezvous;

@@ -123,17 +123,20 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
     const ROW: f64 = 34.0;
     const TOP: f64 = 40.0;
 
+    // Lanes: "main" first, then by name, with numbers in numeric order
+    // ("worker 2" before "worker 10").
     let mut lanes: Vec<&str> = Vec::new();
     for span in spans {
         if !lanes.contains(&span.lane.as_str()) {
             lanes.push(&span.lane);
         }
     }
+    lanes.sort_by_key(|lane| lane_order(lane));
     let end = spans.iter().map(|s| s.end).max().unwrap_or_default();
     let total_ms = (end.as_secs_f64() * 1000.0).max(1e-3);
     let scale = WIDTH / total_ms;
     let height = TOP + ROW * lanes.len() as f64 + 60.0;
-    let full = LEFT + WIDTH + 20.0;
+    let full = LEFT + WIDTH + 40.0; // room for the last tick's label
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -209,8 +212,10 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
         r##"<line x1="{LEFT}" y1="{axis}" x2="{}" y2="{axis}" stroke="#555555"/>"##,
         LEFT + WIDTH
     );
-    for tick in 0..=5 {
-        let ms = total_ms * tick as f64 / 5.0;
+    let step = tick_step(total_ms);
+    let ticks = (total_ms / step).floor() as usize;
+    for tick in 0..=ticks {
+        let ms = step * tick as f64;
         let x = LEFT + ms * scale;
         let _ = writeln!(
             svg,
@@ -237,8 +242,27 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
     svg
 }
 
+/// The sort key of a lane: "main" first, then the name with its trailing number apart.
+fn lane_order(lane: &str) -> (bool, String, u64) {
+    let digits = lane.len() - lane.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (name, number) = lane.split_at(lane.len() - digits);
+    (lane != "main", name.to_string(), number.parse().unwrap_or(0))
+}
+
+/// A round step for the time axis (1, 2 or 5 times a power of ten) giving 4 to 10 ticks.
+fn tick_step(total_ms: f64) -> f64 {
+    let mut step = 10f64.powf((total_ms / 5.0).log10().floor());
+    for factor in [1.0, 2.0, 5.0, 10.0] {
+        if total_ms / (step * factor) <= 8.0 {
+            step *= factor;
+            break;
+        }
+    }
+    step
+}
+
 fn format_ms(ms: f64) -> String {
-    if ms >= 100.0 || ms == 0.0 {
+    if ms >= 100.0 || ms == ms.round() {
         format!("{ms:.0}")
     } else if ms >= 10.0 {
         format!("{ms:.1}")

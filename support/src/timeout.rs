@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// The limit [`timeout`] uses. The work in every exercise takes milliseconds; the rest is
 /// head-room for a slow, shared machine. It is a limit, never a measurement.
-pub const DEFAULT_LIMIT: Duration = Duration::from_secs(20);
+pub const DEFAULT_LIMIT: Duration = Duration::from_secs(10);
 
 /// Runs `body` with the [`DEFAULT_LIMIT`]. See [`timeout_after`].
 pub fn timeout<T, F>(body: F) -> T

@@ -2,6 +2,7 @@
 //!
 //! Book: `book/src/ch01-sync/overlap.md`.
 
+// ANCHOR: device
 /// Something slow that answers requests: a disk, a database, a web server.
 ///
 /// Submitting returns at once with a ticket; the answer is then on its way, and
@@ -26,6 +27,7 @@ pub fn fetch_one_by_one<D: Device>(device: &D, requests: &[u32]) -> Vec<u64> {
         })
         .collect()
 }
+// ANCHOR_END: device
 
 /// Like [`fetch_one_by_one`], but every request is submitted before any is waited for,
 /// so that the waits overlap. Still one thread. Returns the answers in request order.

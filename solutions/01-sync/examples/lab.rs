@@ -27,6 +27,7 @@ fn count_primes(n: u64) -> u64 {
         .count() as u64
 }
 
+// ANCHOR: server
 /// A device whose answers arrive `LATENCY` after the request, on the device's own
 /// time (a helper thread plays the remote server). Each request's time in flight is
 /// recorded in a lane of its own, so the picture shows the waits overlapping.
@@ -59,6 +60,7 @@ impl Device for SlowServer {
         })
     }
 }
+// ANCHOR_END: server
 
 fn report(name: &str, spans: &[Span]) {
     let end = spans.iter().map(|s| s.end).max().unwrap_or_default();
@@ -113,6 +115,7 @@ fn main() {
     report("I/O-bound, overlapped", &main_only);
 
     std::fs::create_dir_all(&out).expect("cannot create the output folder");
+    let out = out.canonicalize().expect("the output folder exists");
     for (file, svg) in [
         ("cpu-bound.svg", cpu.to_svg("1 thread, 3 CPU-bound tasks")),
         ("io-bound.svg", io.to_svg("1 thread, 3 I/O-bound tasks")),

@@ -4,6 +4,7 @@
 
 use support::{Kind, Timeline};
 
+// ANCHOR: task
 /// A named piece of work that returns a `T`.
 pub struct Task<T> {
     /// The span's label on the timeline.
@@ -13,6 +14,7 @@ pub struct Task<T> {
     /// The work itself. It runs once.
     pub work: Box<dyn FnOnce() -> T + Send>,
 }
+// ANCHOR_END: task
 
 impl<T> Task<T> {
     pub fn new(name: &str, kind: Kind, work: impl FnOnce() -> T + Send + 'static) -> Self {

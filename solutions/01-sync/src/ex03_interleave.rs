@@ -4,10 +4,12 @@
 
 use std::task::Poll;
 
+// ANCHOR: step_task
 /// A task that works in small steps. Each call does one step and returns
 /// `Poll::Pending` (more to do) or `Poll::Ready(result)` (finished).
 /// A finished task must not be called again.
 pub type StepTask<T> = Box<dyn FnMut() -> Poll<T>>;
+// ANCHOR_END: step_task
 
 /// Runs all tasks on the calling thread, taking turns: one step of each unfinished task,
 /// in task order, round after round, until every task has finished.
