@@ -1,26 +1,54 @@
 //! `cargo course`: the learner's front door. See `cargo course --help`.
 
+mod job;
+mod reset;
+mod term;
+mod watch;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use course::check::{self, Crate, Outcome};
 use course::manifest::{self, Manifest};
 use course::progress::{Progress, Status};
 use course::ui::{self, bold, dim, green, red, yellow};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Async Processing in Rust: the exercises.
 ///
-/// With no command, checks the first exercise you have not solved yet.
+/// With no command, watch mode: the first exercise you have not solved yet, checked
+/// again each time you save. (When this is not a terminal, it checks it once instead.)
 #[derive(Parser)]
 #[command(name = "cargo course", bin_name = "cargo course", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    watch: WatchArgs,
+}
+
+#[derive(clap::Args, Clone, Copy, Default)]
+struct WatchArgs {
+    /// Do not watch files (for file systems where that does not work): press Enter to
+    /// check again after saving.
+    #[arg(long)]
+    manual: bool,
+    /// Plain lines instead of a full screen, and commands (h, l, n, r, c, q) as lines on
+    /// standard input; it ends at `q` or at the end of the input.
+    #[arg(long)]
+    plain: bool,
+    /// Check the first unsolved exercise once and exit (what happens anyway when this is
+    /// not a terminal, as in CI).
+    #[arg(long, conflicts_with_all = ["manual", "plain"])]
+    once: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Watch mode (the default): the first unsolved exercise, checked on every save.
+    /// Keys: h hint, l list, n next, r re-run, c check all, q quit.
+    Watch(WatchArgs),
     /// Every chapter and exercise, and whether you have solved it.
     List,
     /// Run the tests of an exercise (`01.2-idle`, or just `01.2`) or a whole chapter (`01`).
@@ -35,6 +63,20 @@ enum Command {
     Hint {
         /// An exercise id, e.g. `01.2-idle`.
         id: String,
+    },
+    /// Put the stub of an exercise back, after saving your version in `.course/backups/`.
+    Reset {
+        /// An exercise id, e.g. `01.2-idle`.
+        id: String,
+    },
+    /// Show the reference solution of an exercise you have solved, and how your file
+    /// differs from it.
+    Solution {
+        /// An exercise id, e.g. `01.2-idle`.
+        id: String,
+        /// Show it even though you have not solved the exercise yet.
+        #[arg(long)]
+        force: bool,
     },
     /// Build the book for reading offline, and print where it is.
     Book {
@@ -58,15 +100,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let root = manifest::find_root()?;
     let manifest = Manifest::load(&root)?;
     match cli.command {
-        None => next(&root, &manifest),
+        None => watch(&root, manifest, cli.watch),
+        Some(Command::Watch(args)) => watch(&root, manifest, args),
         Some(Command::List) => list(&root, &manifest),
         Some(Command::Check { target, solution }) => {
             let which = if solution { Crate::Solution } else { Crate::Exercise };
             check_all(&root, &manifest, &target, which)
         }
         Some(Command::Hint { id }) => hint(&manifest, &id),
+        Some(Command::Reset { id }) => reset::reset(&root, &manifest, &id),
+        Some(Command::Solution { id, force }) => reset::solution(&root, &manifest, &id, force),
         Some(Command::Book { open }) => book(&root, open),
     }
+}
+
+/// Watch mode on a terminal; plain lines when asked; otherwise (CI, a pipe, no input)
+/// one check of the first unsolved exercise, so that it always ends on its own.
+fn watch(root: &Path, manifest: Manifest, args: WatchArgs) -> Result<ExitCode> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.once || (!args.plain && !terminal) {
+        return next(root, &manifest);
+    }
+    let options = watch::Options {
+        manual: args.manual,
+        plain: args.plain,
+    };
+    watch::run(root, manifest, options)
 }
 
 fn list(root: &Path, manifest: &Manifest) -> Result<ExitCode> {

@@ -355,26 +355,6 @@ pub fn repository_url(root: &Path) -> String {
         .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_blocks_are_found_with_their_info_and_line() {
-        let text = "# T\n\n```rust,ignore\n{{#include a.rs}}\n```\n\ntext\n````text\n```\n````\n";
-        let blocks = code_blocks(text);
-        assert_eq!(blocks.len(), 2);
-        assert_eq!((blocks[0].0, blocks[0].1.as_str()), (3, "rust,ignore"));
-        assert_eq!(blocks[1].2, "```\n");
-    }
-
-    #[test]
-    fn features_are_read_from_the_features_table() {
-        let f = features_of("[package]\nname='x'\n[features]\na = []\nb-c = []\n");
-        assert_eq!(f.into_iter().collect::<Vec<_>>(), ["a", "b-c"]);
-    }
-}
-
 /// What is wrong with a run of a chapter's *stubs*: each exercise's test binary must have
 /// compiled and run, and every one of its tests must have failed. A test that a stub
 /// passes checks nothing.
@@ -424,5 +404,25 @@ pub fn judge_wrong(exercise: &Exercise, wrong: &crate::manifest::Wrong, binaries
             wrong.feature, exercise.id, wrong.why
         )),
         Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_blocks_are_found_with_their_info_and_line() {
+        let text = "# T\n\n```rust,ignore\n{{#include a.rs}}\n```\n\ntext\n````text\n```\n````\n";
+        let blocks = code_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!((blocks[0].0, blocks[0].1.as_str()), (3, "rust,ignore"));
+        assert_eq!(blocks[1].2, "```\n");
+    }
+
+    #[test]
+    fn features_are_read_from_the_features_table() {
+        let f = features_of("[package]\nname='x'\n[features]\na = []\nb-c = []\n");
+        assert_eq!(f.into_iter().collect::<Vec<_>>(), ["a", "b-c"]);
     }
 }

@@ -62,10 +62,10 @@ enum Event {
         result: Result<Checked, String>,
         took: Duration,
     },
-    /// Check-all moved on to the exercise `index`.
-    Checking(usize),
-    /// The worker is done (with everything it was given, or cancelled).
-    Finished,
+    /// Check-all (job `.0`) moved on to the exercise `.1`.
+    Checking(u64, usize),
+    /// The worker of job `.0` is done with everything it was given.
+    Finished(u64),
     /// End of input (plain mode): finish the check under way, then stop.
     InputClosed,
     Redraw,
@@ -78,6 +78,8 @@ enum Work {
 }
 
 struct Running {
+    /// Tells this job's events from those of a job that was called off.
+    id: u64,
     work: Work,
     /// The fingerprint of the files being checked (for `Work::One`).
     fingerprint: String,
@@ -119,6 +121,7 @@ struct Watch {
     quit_after_run: bool,
     /// Plain mode: the exercise whose header was printed last.
     announced: Option<usize>,
+    jobs: u64,
 }
 
 pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode> {
@@ -165,6 +168,7 @@ pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode
         statuses,
         quit_after_run: false,
         announced: None,
+        jobs: 0,
     };
     watch.start(Work::One(current));
     watch.draw(screen.as_mut())?;
@@ -199,18 +203,20 @@ impl Watch {
                         "Cannot watch your files ({why}): press Enter or r after each save."
                     ));
                 }
-                Event::Checking(index) => {
-                    if let Some(running) = &mut self.running {
+                Event::Checking(id, index) => {
+                    if let Some(running) = self.running.as_mut().filter(|r| r.id == id) {
                         running.on = Some(index);
                     }
-                    continue_if_tui(&screen);
                 }
                 Event::Checked { index, fingerprint, result, took } => {
                     self.checked(index, fingerprint, result, took)
                 }
-                Event::Finished => {
-                    let finished = self.running.take();
-                    if let Some(running) = finished {
+                Event::Finished(id) => {
+                    // A job that was called off may have finished before it saw that.
+                    if self.running.as_ref().is_none_or(|r| r.id != id) {
+                        continue;
+                    }
+                    if let Some(running) = self.running.take() {
                         let _ = running.handle.join();
                         if running.work == Work::All {
                             self.all_checked();
@@ -353,6 +359,7 @@ impl Watch {
     /// have changed since).
     fn start(&mut self, work: Work) {
         self.stop_running();
+        self.jobs += 1;
         let cancel = Arc::new(AtomicBool::new(false));
         let fingerprint = match work {
             Work::One(index) => self.fingerprint(index),
@@ -366,7 +373,8 @@ impl Watch {
                 Arc::clone(&cancel),
             );
             let fingerprint = fingerprint.clone();
-            thread::spawn(move || worker(&root, &manifest, work, fingerprint, &cancel, &tx))
+            let id = self.jobs;
+            thread::spawn(move || worker(id, &root, &manifest, work, fingerprint, &cancel, &tx))
         };
         if self.options.plain {
             match work {
@@ -377,7 +385,7 @@ impl Watch {
                 Work::All => println!("-- checking every exercise …"),
             }
         }
-        self.running = Some(Running { work, fingerprint, cancel, handle, started: Instant::now(), on: None });
+        self.running = Some(Running { id: self.jobs, work, fingerprint, cancel, handle, started: Instant::now(), on: None });
     }
 
     fn stop_running(&mut self) {
@@ -639,8 +647,6 @@ impl Watch {
     }
 }
 
-fn continue_if_tui(_: &Option<&mut Screen>) {}
-
 /// One word and a reason: what a result line in plain mode says.
 fn summary(outcome: &Outcome) -> String {
     match outcome {
@@ -684,7 +690,7 @@ fn statuses(root: &Path, manifest: &Manifest) -> Vec<Status> {
 
 /// The worker thread: checks one exercise, or all of them in order, and reports each
 /// result, unless cancelled.
-fn worker(root: &Path, manifest: &Manifest, work: Work, fingerprint: String, cancel: &AtomicBool, tx: &Sender<Event>) {
+fn worker(id: u64, root: &Path, manifest: &Manifest, work: Work, fingerprint: String, cancel: &AtomicBool, tx: &Sender<Event>) {
     let indexes: Vec<usize> = match work {
         Work::One(index) => vec![index],
         Work::All => (0..manifest.exercises.len()).collect(),
@@ -694,7 +700,7 @@ fn worker(root: &Path, manifest: &Manifest, work: Work, fingerprint: String, can
         let fingerprint = match work {
             Work::One(_) => fingerprint.clone(),
             Work::All => {
-                let _ = tx.send(Event::Checking(index));
+                let _ = tx.send(Event::Checking(id, index));
                 progress::fingerprint(root, manifest, exercise)
             }
         };
@@ -713,7 +719,7 @@ fn worker(root: &Path, manifest: &Manifest, work: Work, fingerprint: String, can
         }
     }
     if !cancel.load(Ordering::Relaxed) {
-        let _ = tx.send(Event::Finished);
+        let _ = tx.send(Event::Finished(id));
     }
 }
 

@@ -39,8 +39,7 @@ fn each_task_starts_only_after_the_previous_one_finished() {
             })
             .collect();
         run_in_sequence(tasks, &timeline);
-        let log = log.lock().unwrap().clone();
-        log
+        log.lock().unwrap().clone()
     });
     let expected: Vec<String> = (0..4)
         .flat_map(|i| [format!("start {i}"), format!("end {i}")])

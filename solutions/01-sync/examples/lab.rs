@@ -2,7 +2,7 @@
 //! same I/O-bound requests overlapped. Prints what it measured and draws the timelines
 //! that the book shows.
 //!
-//!     cargo run --release -p ch01-sync-solution --example lab
+//!     cargo run --release -p ch01-sync-solution --example ch01-lab
 //!
 //! The pictures go to `book/src/ch01-sync/` (or the folder given as the first argument).
 

@@ -1,0 +1,119 @@
+//! Tests for exercise 02.1: `run_all`.
+
+use ch02_threads::ex01_spawn::run_all;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use support::{Rendezvous, timeout};
+
+type Job<T> = Box<dyn FnOnce() -> T + Send>;
+
+#[test]
+fn the_jobs_run_at_the_same_time() {
+    let arrived = timeout(|| {
+        let meeting = Arc::new(Rendezvous::new(4));
+        let jobs: Vec<Job<usize>> = (0..4usize)
+            .map(|i| {
+                let meeting = Arc::clone(&meeting);
+                Box::new(move || {
+                    // Each job waits here for the other three: only threads that run at
+                    // the same time can all get past this line.
+                    meeting.meet();
+                    i
+                }) as Job<usize>
+            })
+            .collect();
+        run_all(jobs);
+        meeting.arrived()
+    });
+    assert_eq!(arrived, 4, "all 4 jobs should have met while running");
+}
+
+#[test]
+fn results_come_back_in_job_order_not_finishing_order() {
+    let results = timeout(|| {
+        // Job 0 finishes last: it waits until job 2 has finished, which waits for job 1.
+        let (done_1, after_1) = mpsc::channel::<()>();
+        let (done_2, after_2) = mpsc::channel::<()>();
+        let jobs: Vec<Job<&str>> = vec![
+            Box::new(move || {
+                after_2
+                    .recv()
+                    .expect("job 2 should tell job 0 when it is done");
+                "zero"
+            }),
+            Box::new(move || {
+                done_1.send(()).unwrap();
+                "one"
+            }),
+            Box::new(move || {
+                after_1
+                    .recv()
+                    .expect("job 1 should tell job 2 when it is done");
+                done_2.send(()).unwrap();
+                "two"
+            }),
+        ];
+        run_all(jobs)
+    });
+    assert_eq!(
+        results,
+        ["zero", "one", "two"],
+        "the jobs finished in the order one, two, zero; the results must still follow \
+         the order of the jobs"
+    );
+}
+
+#[test]
+fn every_job_runs_on_a_thread_of_its_own() {
+    let (caller, ran_on) = timeout(|| {
+        let jobs: Vec<Job<thread::ThreadId>> = (0..5)
+            .map(|_| Box::new(|| thread::current().id()) as Job<thread::ThreadId>)
+            .collect();
+        (thread::current().id(), run_all(jobs))
+    });
+    assert_eq!(ran_on.len(), 5, "expected one result per job");
+    for (i, id) in ran_on.iter().enumerate() {
+        assert_ne!(*id, caller, "job {i} ran on the calling thread");
+        let same = ran_on.iter().filter(|other| *other == id).count();
+        assert_eq!(same, 1, "job {i} shared its thread with another job");
+    }
+}
+
+#[test]
+fn every_job_runs_exactly_once() {
+    let log = timeout(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let jobs: Vec<Job<()>> = (0..6)
+            .map(|i| {
+                let log = Arc::clone(&log);
+                Box::new(move || log.lock().unwrap().push(i)) as Job<()>
+            })
+            .collect();
+        assert_eq!(run_all(jobs).len(), 6, "expected one result per job");
+        let mut log = log.lock().unwrap().clone();
+        log.sort();
+        log
+    });
+    assert_eq!(log, [0, 1, 2, 3, 4, 5], "each job must run once");
+}
+
+#[test]
+#[should_panic(expected = "job 1 could not find its file")]
+fn a_job_s_panic_reaches_the_caller_with_its_message() {
+    timeout(|| {
+        let jobs: Vec<Job<u8>> = vec![
+            Box::new(|| 0),
+            Box::new(|| panic!("job 1 could not find its file")),
+            Box::new(|| 2),
+        ];
+        // `join` gives the panic back as an `Err`; re-raise it with its own message.
+        run_all(jobs)
+    });
+}
+
+#[test]
+fn no_jobs_gives_no_results() {
+    let results: Vec<u8> = timeout(|| run_all(Vec::<Job<u8>>::new()));
+    assert!(results.is_empty(), "no jobs, yet results came back");
+}

@@ -1,0 +1,117 @@
+//! Tests for exercise 02.3: `fan_in`.
+
+use ch02_threads::ex03_channel::fan_in;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::thread;
+use support::{Rendezvous, timeout};
+
+type Producer<T> = Box<dyn FnOnce(Sender<T>) + Send>;
+
+/// A producer that sends `count` messages `(id, 0)`, `(id, 1)`, … and hangs up.
+fn counting(id: usize, count: usize) -> Producer<(usize, usize)> {
+    Box::new(move |tx| {
+        for n in 0..count {
+            tx.send((id, n)).expect("the receiver hung up too early");
+        }
+    })
+}
+
+#[test]
+fn every_message_arrives_once_and_in_order_per_producer() {
+    let (count, seen) = timeout(|| {
+        let mut seen = Vec::new();
+        let producers = vec![counting(0, 10), counting(1, 3), counting(2, 7)];
+        let count = fan_in(producers, |message| seen.push(message));
+        (count, seen)
+    });
+    assert_eq!(count, 20, "10 + 3 + 7 messages were sent, {count} counted");
+    assert_eq!(seen.len(), 20, "10 + 3 + 7 messages were sent");
+    for (id, sent) in [(0, 10), (1, 3), (2, 7)] {
+        let from_it: Vec<usize> = seen.iter().filter(|m| m.0 == id).map(|m| m.1).collect();
+        assert_eq!(
+            from_it,
+            (0..sent).collect::<Vec<_>>(),
+            "producer {id}'s messages must all arrive, in the order it sent them"
+        );
+    }
+}
+
+#[test]
+fn the_producers_run_at_the_same_time() {
+    let count = timeout(|| {
+        let meeting = Arc::new(Rendezvous::new(3));
+        let producers: Vec<Producer<usize>> = (0..3)
+            .map(|i| {
+                let meeting = Arc::clone(&meeting);
+                Box::new(move |tx: Sender<usize>| {
+                    meeting.meet();
+                    tx.send(i).unwrap();
+                }) as Producer<usize>
+            })
+            .collect();
+        fan_in(producers, |_| {})
+    });
+    assert_eq!(
+        count, 3,
+        "3 producers sent 1 message each, {count} were counted"
+    );
+}
+
+#[test]
+fn messages_are_handled_while_the_producers_still_run() {
+    let count = timeout(|| {
+        // The producer sends a message and waits until `on_message` has handled it before
+        // it goes on. If messages are only read after the producers have finished, the
+        // producer waits in vain.
+        let handled = Arc::new(Rendezvous::new(2));
+        let in_producer = Arc::clone(&handled);
+        let producers: Vec<Producer<&str>> = vec![Box::new(move |tx| {
+            tx.send("first").unwrap();
+            assert!(
+                in_producer.try_meet(),
+                "the first message was not handled while its producer was still running: \
+                 receive as the messages come, not after joining the producers"
+            );
+            tx.send("second").unwrap();
+        })];
+        fan_in(producers, |message| {
+            if message == "first" {
+                handled.meet();
+            }
+        })
+    });
+    assert_eq!(count, 2, "two messages were sent");
+}
+
+#[test]
+fn the_loop_ends_when_every_producer_has_hung_up() {
+    let count = timeout(|| {
+        // Producers that send nothing and hang up at once. The receiving loop ends only
+        // when *every* sender is gone, including the one you made the clones from.
+        let producers: Vec<Producer<u8>> = (0..3).map(|_| Box::new(drop) as Producer<u8>).collect();
+        fan_in(producers, |_| {})
+    });
+    assert_eq!(
+        count, 0,
+        "nothing was sent, yet {count} messages were counted"
+    );
+}
+
+#[test]
+fn messages_are_handled_on_the_calling_thread() {
+    timeout(|| {
+        let caller = thread::current().id();
+        let count = fan_in(vec![counting(0, 2), counting(1, 2)], |_| {
+            assert_eq!(
+                thread::current().id(),
+                caller,
+                "`on_message` must run on the thread that called `fan_in`"
+            );
+        });
+        assert_eq!(
+            count, 4,
+            "2 producers sent 2 messages each, {count} were counted"
+        );
+    });
+}

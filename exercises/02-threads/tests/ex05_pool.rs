@@ -1,0 +1,171 @@
+//! Tests for exercise 02.5: `ThreadPool`.
+
+use ch02_threads::ex05_pool::ThreadPool;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+use support::{Rendezvous, timeout};
+
+#[test]
+fn the_workers_run_jobs_at_the_same_time() {
+    let done = timeout(|| {
+        let pool = ThreadPool::new(3);
+        let meeting = Arc::new(Rendezvous::new(3));
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..3 {
+            let (meeting, done) = (Arc::clone(&meeting), Arc::clone(&done));
+            pool.execute(move || {
+                meeting.meet();
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        pool.shutdown();
+        done.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        done, 3,
+        "3 jobs on 3 workers should all have met and finished"
+    );
+}
+
+#[test]
+fn execute_returns_before_the_job_has_run() {
+    timeout(|| {
+        let pool = ThreadPool::new(1);
+        let (open, gate) = mpsc::channel::<()>();
+        // This job cannot finish until the caller opens the gate, *after* `execute`
+        // returned: a pool that runs jobs inside `execute` never gets there.
+        pool.execute(move || {
+            gate.recv().expect("the test should open the gate");
+        });
+        open.send(()).unwrap();
+        pool.shutdown();
+    });
+}
+
+#[test]
+fn jobs_run_only_on_the_pool_s_fixed_workers() {
+    let (caller, threads) = timeout(|| {
+        let pool = ThreadPool::new(2);
+        let threads = Arc::new(Mutex::new(HashSet::new()));
+        for _ in 0..12 {
+            let threads = Arc::clone(&threads);
+            pool.execute(move || {
+                threads.lock().unwrap().insert(thread::current().id());
+            });
+        }
+        pool.shutdown();
+        let threads = threads.lock().unwrap().clone();
+        (thread::current().id(), threads)
+    });
+    assert!(
+        !threads.contains(&caller),
+        "a job ran on the thread that called `execute`"
+    );
+    assert!(
+        !threads.is_empty() && threads.len() <= 2,
+        "12 jobs on a pool of 2 ran on {} different threads: the pool must reuse its \
+         workers, not start a thread per job",
+        threads.len()
+    );
+}
+
+#[test]
+fn shutdown_finishes_every_queued_job_first() {
+    let ran = timeout(|| {
+        let pool = ThreadPool::new(1);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let shutting_down = Arc::new(AtomicBool::new(false));
+
+        // The only worker is kept busy until shutdown has begun, so the five jobs after
+        // this one are still in the queue when `shutdown` is called.
+        let (open, gate) = mpsc::channel::<()>();
+        {
+            let ran = Arc::clone(&ran);
+            pool.execute(move || {
+                gate.recv().expect("the test should open the gate");
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        for _ in 0..5 {
+            let ran = Arc::clone(&ran);
+            pool.execute(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        // The gate opens a moment after `shutdown` has been called. (This pause only sets
+        // the scene; a right answer passes whatever the timing.)
+        let opener = {
+            let shutting_down = Arc::clone(&shutting_down);
+            thread::spawn(move || {
+                while !shutting_down.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                thread::sleep(Duration::from_millis(100));
+                let _ = open.send(());
+            })
+        };
+        shutting_down.store(true, Ordering::SeqCst);
+        pool.shutdown();
+        let ran = ran.load(Ordering::SeqCst);
+        opener.join().unwrap();
+        ran
+    });
+    assert_eq!(
+        ran, 6,
+        "6 jobs were queued before `shutdown`, but only {ran} had run when it returned: \
+         shutdown must let the workers empty the queue, then join them"
+    );
+}
+
+#[test]
+fn dropping_the_pool_finishes_the_queued_jobs_too() {
+    let ran = timeout(|| {
+        let ran = Arc::new(AtomicUsize::new(0));
+        {
+            let pool = ThreadPool::new(2);
+            for _ in 0..20 {
+                let ran = Arc::clone(&ran);
+                pool.execute(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            // `pool` is dropped here, without a call to `shutdown`.
+        }
+        ran.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        ran, 20,
+        "20 jobs were queued, {ran} had run once the pool was dropped"
+    );
+}
+
+#[test]
+fn a_panicking_job_does_not_take_a_worker_down() {
+    let done = timeout(|| {
+        let pool = ThreadPool::new(2);
+        pool.execute(|| panic!("a job failed (this panic is part of the test)"));
+        // Both workers must still be there: these two jobs only finish together.
+        let meeting = Arc::new(Rendezvous::new(2));
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let (meeting, done) = (Arc::clone(&meeting), Arc::clone(&done));
+            pool.execute(move || {
+                assert!(
+                    meeting.try_meet(),
+                    "after a job panicked, the pool no longer had 2 workers running jobs \
+                     at the same time: catch the job's panic in its worker"
+                );
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        pool.shutdown();
+        done.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        done, 2,
+        "the 2 jobs after the panic should both have met and finished"
+    );
+}

@@ -1,0 +1,68 @@
+//! Exercise 03.1: one lock for the whole interpreter.
+//!
+//! Book: `book/src/ch03-gil/the-lock.md`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+// ANCHOR: gil
+/// The global interpreter lock of a toy interpreter.
+///
+/// Every bytecode instruction may touch the interpreter's shared state (in CPython: the
+/// reference counts of every object), and that state is not thread-safe. So one lock
+/// guards all of it, and holding the lock is the permission to run bytecode.
+#[derive(Debug, Default)]
+pub struct Gil {
+    /// Guards no data of its own: what it protects is "the right to run an instruction".
+    lock: Mutex<()>,
+}
+// ANCHOR_END: gil
+
+/// Proof that this thread holds the GIL. Dropping it releases the lock.
+#[derive(Debug)]
+pub struct GilGuard<'a> {
+    _held: MutexGuard<'a, ()>,
+}
+
+impl Gil {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Blocks until this thread holds the GIL.
+    pub fn acquire(&self) -> GilGuard<'_> {
+        // The lock guards no data, so a thread that panicked while holding it left nothing
+        // half-done: a poisoned lock is still a good lock.
+        GilGuard {
+            _held: self.lock.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+// ANCHOR: program
+/// What one instruction did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// It ran; the program has more instructions.
+    Ran,
+    /// The program has finished, with this result.
+    Done(u64),
+}
+
+/// The bytecode of one interpreter thread.
+pub trait Program: Send {
+    /// Runs the next instruction. It touches the interpreter's shared state, so it may
+    /// only be called by a thread that holds the GIL.
+    fn step(&mut self) -> Step;
+}
+// ANCHOR_END: program
+
+// ANCHOR: run_threads
+/// Runs each program on an OS thread of its own, all at the same time, and returns their
+/// results in the order of `programs`.
+///
+/// A thread holds the GIL for each instruction it runs and lets go of it in between, so
+/// that the other threads get their turns between any two instructions.
+pub fn run_threads(gil: &Gil, programs: Vec<Box<dyn Program>>) -> Vec<u64> {
+    todo!("a thread per program; each instruction runs while that thread holds the GIL")
+}
+// ANCHOR_END: run_threads

@@ -1,0 +1,65 @@
+//! Exercise 03.2: let go of the GIL around blocking calls.
+//!
+//! Book: `book/src/ch03-gil/blocking-io.md`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The global interpreter lock, as in exercise 03.1.
+#[derive(Debug, Default)]
+pub struct Gil {
+    /// Holding it is the permission to run bytecode.
+    lock: Mutex<()>,
+}
+
+/// Proof that this thread holds the GIL. Dropping it releases the lock.
+#[derive(Debug)]
+pub struct GilGuard<'a> {
+    _held: MutexGuard<'a, ()>,
+}
+
+impl Gil {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Blocks until this thread holds the GIL.
+    pub fn acquire(&self) -> GilGuard<'_> {
+        GilGuard {
+            _held: self.lock.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+// ANCHOR: program
+/// A call that blocks: a read from a socket or a file, a sleep. It touches none of the
+/// interpreter's state.
+pub type BlockingCall = Box<dyn FnOnce() + Send>;
+
+/// What one instruction did.
+pub enum Step {
+    /// It ran; the program has more instructions.
+    Ran,
+    /// The instruction is a call into something that blocks, given here to be run.
+    Blocking(BlockingCall),
+    /// The program has finished, with this result.
+    Done(u64),
+}
+
+/// The bytecode of one interpreter thread.
+pub trait Program: Send {
+    /// Runs the next instruction. May only be called by a thread that holds the GIL.
+    fn step(&mut self) -> Step;
+}
+// ANCHOR_END: program
+
+// ANCHOR: run_threads
+/// Runs each program on an OS thread of its own and returns their results in order.
+///
+/// A thread holds the GIL while it runs bytecode. When an instruction hands back a
+/// [`BlockingCall`], the thread releases the GIL, makes the call, and takes the GIL back
+/// before its next instruction: the waits of several threads overlap, their bytecode
+/// never does.
+pub fn run_threads(gil: &Gil, programs: Vec<Box<dyn Program>>) -> Vec<u64> {
+    todo!("as in 03.1, but what should a thread hold while a `BlockingCall` runs?")
+}
+// ANCHOR_END: run_threads

@@ -1,0 +1,202 @@
+//! Tests for exercise 03.3: a fair GIL and the switch interval.
+//!
+//! Fairness is shown by a log, not a clock: every instruction writes its program's
+//! number, and the tests read the turns off the log. To make the turns exact, the test
+//! holds the GIL itself until every interpreter thread is queued for it, then lets go.
+
+use ch03_gil::ex03_switch_interval::{FairGil, Program, Step, run_threads};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+use support::timeout;
+
+/// A CPU-bound program: `length` instructions, each writing `id` in the log.
+struct Worker {
+    id: usize,
+    length: usize,
+    done: usize,
+    log: Arc<Mutex<Vec<usize>>>,
+    inside: Arc<(AtomicUsize, AtomicUsize)>,
+}
+
+impl Program for Worker {
+    fn step(&mut self) -> Step {
+        if self.done == self.length {
+            return Step::Done(self.id as u64);
+        }
+        let (inside, most) = &*self.inside;
+        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(now, Ordering::SeqCst);
+        self.log.lock().unwrap().push(self.id);
+        self.done += 1;
+        inside.fetch_sub(1, Ordering::SeqCst);
+        Step::Ran
+    }
+}
+
+struct Run {
+    results: Vec<u64>,
+    log: Vec<usize>,
+    most_inside: usize,
+}
+
+/// Waits until `n` threads are queued for `gil`, giving up after a few seconds, or
+/// earlier if `gave_up()` says there is no point waiting any more.
+fn wait_until_queued(gil: &FairGil, n: usize, gave_up: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while gil.queued() < n {
+        if gave_up() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} interpreter threads ever queued for the GIL: each thread must \
+             `acquire` the GIL before it runs bytecode",
+            gil.queued()
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs programs of the given lengths with the given switch interval. The test thread
+/// holds the GIL until all of them are queued for it, so that they start in a known state.
+fn run(lengths: &'static [usize], interval: usize) -> Run {
+    timeout(move || {
+        let gil = Arc::new(FairGil::new());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let inside = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let programs: Vec<Box<dyn Program>> = lengths
+            .iter()
+            .enumerate()
+            .map(|(id, &length)| {
+                Box::new(Worker {
+                    id,
+                    length,
+                    done: 0,
+                    log: Arc::clone(&log),
+                    inside: Arc::clone(&inside),
+                }) as Box<dyn Program>
+            })
+            .collect();
+        let held = gil.acquire();
+        let (done, results) = mpsc::channel();
+        let runner = {
+            let gil = Arc::clone(&gil);
+            thread::spawn(move || {
+                let _ = done.send(run_threads(&gil, programs, interval));
+            })
+        };
+        // If `run_threads` ends without ever queueing (it ignores the GIL), stop waiting:
+        // the log shows what went wrong.
+        wait_until_queued(&gil, lengths.len(), || runner.is_finished());
+        drop(held);
+        let results = results.recv();
+        if let Err(panic) = runner.join() {
+            std::panic::resume_unwind(panic);
+        }
+        let log = log.lock().unwrap().clone();
+        Run {
+            results: results.expect("run_threads returned nothing"),
+            log,
+            most_inside: inside.1.load(Ordering::SeqCst),
+        }
+    })
+}
+
+/// The log as turns: (program, how many instructions in a row).
+fn turns(log: &[usize]) -> Vec<(usize, usize)> {
+    let mut turns: Vec<(usize, usize)> = Vec::new();
+    for &id in log {
+        match turns.last_mut() {
+            Some((last, n)) if *last == id => *n += 1,
+            _ => turns.push((id, 1)),
+        }
+    }
+    turns
+}
+
+#[test]
+fn threads_take_turns_of_interval_instructions_in_rotation() {
+    // 3 programs of 14 instructions, switching every 4: turns of 4, 4, 4 and then 2.
+    let run = run(&[14, 14, 14], 4);
+    let turns = turns(&run.log);
+    let lengths: Vec<usize> = turns.iter().map(|t| t.1).collect();
+    assert_eq!(
+        lengths,
+        [4, 4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 2],
+        "with a switch interval of 4 and 3 threads always waiting, every turn should be 4 \
+         instructions long (but each program's last, of 14 - 3*4 = 2); the turns were \
+         {turns:?}"
+    );
+    let first: Vec<usize> = turns.iter().take(3).map(|t| t.0).collect();
+    for (i, (program, _)) in turns.iter().enumerate() {
+        assert_eq!(
+            *program,
+            first[i % 3],
+            "turn {i} went to program {program}, out of rotation: a thread that gives up \
+             the GIL must queue behind the threads already waiting (turns: {turns:?})"
+        );
+    }
+}
+
+#[test]
+fn a_longer_interval_gives_longer_turns() {
+    let run = run(&[20, 20], 10);
+    let lengths: Vec<usize> = turns(&run.log).iter().map(|t| t.1).collect();
+    assert_eq!(
+        lengths,
+        [10, 10, 10, 10],
+        "with a switch interval of 10, two programs of 20 should take turns of 10"
+    );
+}
+
+#[test]
+fn only_one_thread_runs_bytecode_at_a_time() {
+    let run = run(&[50, 50, 50], 3);
+    assert_eq!(run.log.len(), 150, "every instruction must run once");
+    assert_eq!(
+        run.most_inside, 1,
+        "{} threads ran bytecode at the same moment: hold the GIL while `step` runs",
+        run.most_inside
+    );
+}
+
+#[test]
+fn results_come_back_in_program_order() {
+    let run = run(&[3, 7, 1], 2);
+    assert_eq!(
+        run.results,
+        [0, 1, 2],
+        "one result per program, in program order"
+    );
+}
+
+#[test]
+fn the_gil_goes_to_threads_in_the_order_they_asked() {
+    let order = timeout(|| {
+        let gil = Arc::new(FairGil::new());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let held = gil.acquire();
+        let mut threads = Vec::new();
+        for id in 0..4 {
+            let (their_gil, order) = (Arc::clone(&gil), Arc::clone(&order));
+            threads.push(thread::spawn(move || {
+                let _held = their_gil.acquire();
+                order.lock().unwrap().push(id);
+            }));
+            // Only start the next thread once this one is queued: the order is known.
+            wait_until_queued(&gil, id + 1, || false);
+        }
+        drop(held);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        order.lock().unwrap().clone()
+    });
+    assert_eq!(
+        order,
+        [0, 1, 2, 3],
+        "the GIL must go to waiting threads in the order they asked for it"
+    );
+}

@@ -1,0 +1,13 @@
+//! Chapter 04, Processes: the exercises.
+//!
+//! Each module is one exercise. Edit the `todo!()`s; `cargo course` tells you when the
+//! tests pass. The chapter is in `book/src/ch04-processes/`. The worker process that the
+//! tests start is `src/bin/worker.rs`; it runs your code from this crate.
+
+// Stubs leave their parameters unused until you write the body.
+#![allow(unused_variables, clippy::diverging_sub_expression)]
+
+pub mod ex01_spawn;
+pub mod ex02_frames;
+pub mod ex03_worker;
+pub mod ex04_pool;

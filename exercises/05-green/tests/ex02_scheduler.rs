@@ -1,0 +1,199 @@
+//! Tests for exercise 05.2: `run`, `spawn`, `yield_now` and `join`.
+
+use ch05_green::ex02_scheduler::{JoinHandle, run, spawn, yield_now};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::thread;
+use support::timeout;
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+/// A green thread that logs `name1`, `name2`, … `steps` times, yielding after each.
+fn stepper(name: &'static str, steps: usize, log: &Log) -> JoinHandle<&'static str> {
+    let log = Rc::clone(log);
+    spawn(move || {
+        for step in 1..=steps {
+            log.borrow_mut().push(format!("{name}{step}"));
+            yield_now();
+        }
+        name
+    })
+}
+
+#[test]
+fn green_threads_take_turns_at_each_yield() {
+    let log = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let handles = [
+                stepper("a", 3, &log),
+                stepper("b", 3, &log),
+                stepper("c", 3, &log),
+            ];
+            for handle in handles {
+                handle.join().expect("no thread panics here");
+            }
+            log.take()
+        })
+    });
+    assert_eq!(
+        log,
+        ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"],
+        "each yield_now must let every other ready thread run once, in the order they \
+         were spawned (a thread that runs to the end before the next is not a green thread)"
+    );
+}
+
+#[test]
+fn a_spawned_thread_waits_for_its_turn() {
+    let log = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let inner = Rc::clone(&log);
+            let handle = spawn(move || inner.borrow_mut().push("child runs".into()));
+            log.borrow_mut().push("spawn returned".into());
+            handle.join().unwrap();
+            log.take()
+        })
+    });
+    assert_eq!(
+        log,
+        ["spawn returned", "child runs"],
+        "spawn must only queue the new thread: it runs when the spawner yields or waits"
+    );
+}
+
+#[test]
+fn join_returns_each_threads_result() {
+    let results = timeout(|| {
+        run(|| {
+            let handles: Vec<JoinHandle<u64>> = (1..=5u64)
+                .map(|n| {
+                    spawn(move || {
+                        yield_now();
+                        n * n
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+    });
+    assert_eq!(
+        results,
+        [1, 4, 9, 16, 25],
+        "join must return what each thread returned"
+    );
+}
+
+#[test]
+fn join_waits_for_a_thread_that_is_still_running() {
+    let (value, log) = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let inner = Rc::clone(&log);
+            let slow = spawn(move || {
+                for _ in 0..5 {
+                    yield_now();
+                }
+                inner.borrow_mut().push("slow finished".into());
+                7
+            });
+            let value = slow.join().unwrap();
+            log.borrow_mut().push("join returned".into());
+            (value, log.take())
+        })
+    });
+    assert_eq!(value, 7);
+    assert_eq!(
+        log,
+        ["slow finished", "join returned"],
+        "join must wait until the thread has finished"
+    );
+}
+
+#[test]
+fn a_panic_is_caught_and_reported_while_the_others_go_on() {
+    let (failed, others, log) = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let inner = Rc::clone(&log);
+            let doomed = spawn(move || {
+                inner.borrow_mut().push("doomed starts".into());
+                yield_now();
+                panic!("boom in a green thread");
+            });
+            let survivor = stepper("s", 4, &log);
+            let failed = doomed.join();
+            let others = survivor.join();
+            (failed, others, log.take())
+        })
+    });
+    let error = failed.expect_err("join of a thread that panicked must return Err");
+    assert!(
+        error.message().contains("boom in a green thread"),
+        "the JoinError must carry the panic's message, got {:?}",
+        error.message()
+    );
+    assert_eq!(others, Ok("s"), "the other thread must finish normally");
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with('s')).count(),
+        4,
+        "the other thread must have run all its steps: {log:?}"
+    );
+}
+
+#[test]
+fn every_green_thread_runs_on_the_os_thread_that_called_run() {
+    let all_here = timeout(|| {
+        let caller = thread::current().id();
+        run(move || {
+            let handles: Vec<_> = (0..10)
+                .map(|_| {
+                    spawn(move || {
+                        yield_now();
+                        thread::current().id() == caller
+                    })
+                })
+                .collect();
+            handles.into_iter().all(|h| h.join().unwrap())
+        })
+    });
+    assert!(
+        all_here,
+        "green threads must all run on the OS thread that called run"
+    );
+}
+
+#[test]
+fn a_thousand_green_threads_share_one_os_thread() {
+    let (sum, log_len) = timeout(|| {
+        run(|| {
+            let turns = Rc::new(RefCell::new(0usize));
+            let handles: Vec<_> = (0..1000u64)
+                .map(|n| {
+                    let turns = Rc::clone(&turns);
+                    spawn(move || {
+                        for _ in 0..3 {
+                            *turns.borrow_mut() += 1;
+                            yield_now();
+                        }
+                        n
+                    })
+                })
+                .collect();
+            let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+            (sum, *turns.borrow())
+        })
+    });
+    assert_eq!(sum, 999 * 1000 / 2, "every thread's result must come back");
+    assert_eq!(log_len, 3000, "every thread must run all its steps");
+}
+
+#[test]
+fn run_returns_what_main_returned() {
+    let answer = timeout(|| run(|| 6 * 7));
+    assert_eq!(answer, 42);
+}

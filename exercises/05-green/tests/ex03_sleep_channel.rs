@@ -1,0 +1,249 @@
+//! Tests for exercise 05.3: the timer queue, `sleep`, and a channel whose receiver parks.
+//!
+//! Only the ORDER of events is asserted, never how long anything took.
+
+use ch05_green::ex02_scheduler::{run, spawn, turns, yield_now};
+use ch05_green::ex03_sleep_channel::{TimerQueue, channel, sleep};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use support::timeout;
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn timers_expire_in_deadline_order() {
+    let (early, rest, left) = timeout(|| {
+        // A logical clock: instants built from one base, no real waiting.
+        let base = Instant::now();
+        let mut timers = TimerQueue::new();
+        timers.push(base + ms(30), 3);
+        timers.push(base + ms(10), 1);
+        timers.push(base + ms(20), 2);
+        let early = timers.pop_expired(base + ms(15));
+        let rest = timers.pop_expired(base + ms(100));
+        (early, rest, timers.is_empty())
+    });
+    assert_eq!(early, [1], "at +15 ms only the +10 ms timer has expired");
+    assert_eq!(
+        rest,
+        [2, 3],
+        "at +100 ms the others expire, earliest deadline first"
+    );
+    assert!(left, "expired timers must leave the queue");
+}
+
+#[test]
+fn equal_deadlines_wake_in_the_order_they_were_set() {
+    let woken = timeout(|| {
+        let base = Instant::now();
+        let mut timers = TimerQueue::new();
+        for who in [5, 3, 9, 1] {
+            timers.push(base + ms(10), who);
+        }
+        timers.pop_expired(base + ms(10))
+    });
+    assert_eq!(
+        woken,
+        [5, 3, 9, 1],
+        "timers with the same deadline must come out first-in, first-out (a deadline \
+         equal to now has expired)"
+    );
+}
+
+#[test]
+fn the_next_deadline_is_the_earliest_one() {
+    let (empty, next) = timeout(|| {
+        let base = Instant::now();
+        let mut timers = TimerQueue::new();
+        let empty = timers.next_deadline();
+        timers.push(base + ms(50), 0);
+        timers.push(base + ms(5), 1);
+        timers.push(base + ms(70), 2);
+        (empty, timers.next_deadline().map(|d| d - base))
+    });
+    assert_eq!(empty, None, "an empty queue has no next deadline");
+    assert_eq!(
+        next,
+        Some(ms(5)),
+        "the next deadline is the earliest one set"
+    );
+}
+
+#[test]
+fn sleepers_wake_in_the_order_of_their_deadlines() {
+    let log = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let handles: Vec<_> = [("slow", 240), ("fast", 40), ("medium", 140)]
+                .into_iter()
+                .map(|(name, delay)| {
+                    let log = Rc::clone(&log);
+                    spawn(move || {
+                        sleep(ms(delay));
+                        log.borrow_mut().push(name.to_string());
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+            log.take()
+        })
+    });
+    assert_eq!(
+        log,
+        ["fast", "medium", "slow"],
+        "sleepers must wake in the order of their deadlines, not the order they slept"
+    );
+}
+
+#[test]
+fn a_sleeping_green_thread_lets_the_others_run() {
+    let log = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let sleeper_log = Rc::clone(&log);
+            let sleeper = spawn(move || {
+                sleeper_log.borrow_mut().push("sleeper dozes off".into());
+                sleep(ms(300));
+                sleeper_log.borrow_mut().push("sleeper wakes".into());
+            });
+            let worker_log = Rc::clone(&log);
+            let worker = spawn(move || {
+                for step in 1..=3 {
+                    worker_log.borrow_mut().push(format!("worker {step}"));
+                    yield_now();
+                }
+            });
+            sleeper.join().unwrap();
+            worker.join().unwrap();
+            log.take()
+        })
+    });
+    assert_eq!(
+        log,
+        [
+            "sleeper dozes off",
+            "worker 1",
+            "worker 2",
+            "worker 3",
+            "sleeper wakes"
+        ],
+        "while one green thread sleeps the others must run (std::thread::sleep would stop \
+         them all)"
+    );
+}
+
+#[test]
+fn messages_arrive_in_the_order_sent() {
+    let got = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            let producer = spawn(move || {
+                for n in 0..5 {
+                    tx.send(n);
+                    yield_now();
+                }
+            });
+            let got: Vec<i32> = std::iter::from_fn(|| rx.recv()).collect();
+            producer.join().unwrap();
+            got
+        })
+    });
+    assert_eq!(
+        got,
+        [0, 1, 2, 3, 4],
+        "the receiver must get every message, in order, then None once the sender is gone"
+    );
+}
+
+#[test]
+fn recv_returns_none_when_every_sender_is_gone() {
+    let got = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel::<u8>();
+            let tx2 = tx.clone();
+            let a = spawn(move || {
+                yield_now();
+                drop(tx);
+            });
+            let b = spawn(move || {
+                yield_now();
+                yield_now();
+                tx2.send(1);
+            });
+            let got = (rx.recv(), rx.recv());
+            a.join().unwrap();
+            b.join().unwrap();
+            got
+        })
+    });
+    assert_eq!(
+        got,
+        (Some(1), None),
+        "with one sender left the receiver must wait for its message; with none, recv \
+         returns None instead of waiting forever"
+    );
+}
+
+#[test]
+fn a_receiver_with_nothing_to_read_parks_instead_of_spinning() {
+    let (message, receiver_turns) = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            let receiver = spawn(move || {
+                let message = rx.recv();
+                (message, turns())
+            });
+            let sender = spawn(move || {
+                // Keep the scheduler busy for 100 turns before sending.
+                for _ in 0..100 {
+                    yield_now();
+                }
+                tx.send("finally");
+            });
+            sender.join().unwrap();
+            receiver.join().unwrap()
+        })
+    });
+    assert_eq!(message, Some("finally"));
+    assert!(
+        receiver_turns <= 3,
+        "the receiver was resumed {receiver_turns} times while its channel was empty: it \
+         polled in a loop instead of parking until a message came (expected at most 3: \
+         start, and after the send)"
+    );
+}
+
+#[test]
+fn many_senders_one_receiver() {
+    let (count, sum) = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel::<u32>();
+            for id in 0..10 {
+                let tx = tx.clone();
+                spawn(move || {
+                    for n in 0..10 {
+                        tx.send(id * 10 + n);
+                        yield_now();
+                    }
+                });
+            }
+            drop(tx);
+            let mut count = 0;
+            let mut sum = 0;
+            while let Some(n) = rx.recv() {
+                count += 1;
+                sum += n;
+            }
+            (count, sum)
+        })
+    });
+    assert_eq!(count, 100, "every message must arrive exactly once");
+    assert_eq!(sum, (0..100).sum::<u32>());
+}

@@ -1,0 +1,175 @@
+//! Tests for exercise 05.4: a green echo server on one OS thread, with real TCP clients on
+//! loopback.
+
+use ch05_green::ex02_scheduler::run;
+use ch05_green::ex04_green_io::{MAX_LINE, TOO_LONG, serve_echo};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+use support::{Rendezvous, timeout};
+
+/// How long a client waits for an echo before the test gives up on the server.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// Starts the green server for `clients` connections on its own OS thread.
+fn start_server(clients: usize) -> (SocketAddr, thread::JoinHandle<io::Result<()>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().unwrap();
+    let server = thread::Builder::new()
+        .name("green echo server".into())
+        .spawn(move || run(move || serve_echo(listener, clients)))
+        .unwrap();
+    (addr, server)
+}
+
+/// A line-oriented test client.
+struct Client {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect to the echo server");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// Sends `line` and returns what came back, or panics with what went wrong.
+    fn echo(&mut self, line: &str) -> String {
+        self.writer.write_all(line.as_bytes()).unwrap();
+        let mut back = String::new();
+        match self.reader.read_line(&mut back) {
+            Ok(0) => panic!("the server closed the connection instead of echoing {line:?}"),
+            Ok(_) => back,
+            Err(e) => panic!(
+                "no echo of {line:?} within {} s ({e}): the server is not serving this \
+                 client (is a read blocking the whole OS thread, or one client served at a \
+                 time?)",
+                PATIENCE.as_secs()
+            ),
+        }
+    }
+}
+
+/// Waits for the server to finish and checks it ended well.
+fn finish(server: thread::JoinHandle<io::Result<()>>) {
+    let outcome = server.join().expect("the server thread panicked");
+    outcome.expect("serve_echo must return Ok once every client has been served");
+}
+
+#[test]
+fn a_client_gets_its_lines_back() {
+    timeout(|| {
+        let (addr, server) = start_server(1);
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("hello\n"), "hello\n");
+        assert_eq!(client.echo("green threads\n"), "green threads\n");
+        drop(client);
+        finish(server);
+    });
+}
+
+#[test]
+fn twenty_clients_are_served_at_the_same_time_on_one_os_thread() {
+    timeout(|| {
+        const CLIENTS: usize = 20;
+        let (addr, server) = start_server(CLIENTS);
+        // Every client sends a first line and waits at the meeting point before its second
+        // line: the server must hold all twenty connections open at once to get there.
+        let meeting = Rendezvous::with_patience(CLIENTS, PATIENCE);
+        thread::scope(|s| {
+            for id in 0..CLIENTS {
+                let meeting = &meeting;
+                s.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    let first = format!("client {id} says hello\n");
+                    assert_eq!(client.echo(&first), first);
+                    meeting.meet();
+                    let second = format!("client {id} says goodbye\n");
+                    assert_eq!(client.echo(&second), second);
+                });
+            }
+        });
+        finish(server);
+    });
+}
+
+#[test]
+fn a_client_that_never_sends_does_not_hold_up_the_others() {
+    timeout(|| {
+        let (addr, server) = start_server(4);
+        // Connects first, then says nothing at all until the others are done.
+        let silent = TcpStream::connect(addr).unwrap();
+        thread::scope(|s| {
+            for id in 0..3 {
+                s.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    for n in 0..3 {
+                        let line = format!("{id}:{n}\n");
+                        assert_eq!(client.echo(&line), line);
+                    }
+                });
+            }
+        });
+        // Every other client got its echoes while the silent one was connected.
+        drop(silent);
+        finish(server);
+    });
+}
+
+#[test]
+fn a_client_that_sends_garbage_is_cut_off_and_the_others_go_on() {
+    timeout(|| {
+        let (addr, server) = start_server(2);
+        let mut good = Client::connect(addr);
+        assert_eq!(good.echo("before\n"), "before\n");
+
+        // Binary junk with no newline, as long as a line may be: one byte too many, since
+        // the newline would be the extra one. (Exactly that many, so the server has read
+        // all of it when it hangs up: unread data would turn its close into a reset.)
+        let mut garbage = TcpStream::connect(addr).unwrap();
+        garbage.set_read_timeout(Some(PATIENCE)).unwrap();
+        let junk: Vec<u8> = (0..MAX_LINE).map(|i| (i * 7 % 251) as u8 | 0x80).collect();
+        garbage.write_all(&junk).unwrap();
+        let mut reply = Vec::new();
+        let _ = garbage.read_to_end(&mut reply);
+        assert!(
+            reply.ends_with(TOO_LONG),
+            "a line longer than MAX_LINE must get {:?} and then the connection closes; got \
+             {} bytes: {:?}",
+            String::from_utf8_lossy(TOO_LONG),
+            reply.len(),
+            String::from_utf8_lossy(&reply[reply.len().saturating_sub(40)..])
+        );
+
+        assert_eq!(
+            good.echo("after\n"),
+            "after\n",
+            "one client's garbage must not disturb another client"
+        );
+        drop(good);
+        finish(server);
+    });
+}
+
+#[test]
+fn a_client_that_hangs_up_mid_line_does_not_disturb_the_others() {
+    timeout(|| {
+        let (addr, server) = start_server(2);
+        let mut good = Client::connect(addr);
+        assert_eq!(good.echo("one\n"), "one\n");
+        {
+            let mut quitter = TcpStream::connect(addr).unwrap();
+            quitter.write_all(b"half a li").unwrap();
+        } // Dropped: the connection closes in the middle of a line.
+        assert_eq!(good.echo("two\n"), "two\n");
+        assert_eq!(good.echo("three\n"), "three\n");
+        drop(good);
+        finish(server);
+    });
+}

@@ -1,0 +1,25 @@
+//! Wrong: hands the GIL over after every instruction, whatever the interval.
+pub use ch03_solution::ex03_switch_interval::{FairGil, FairGilGuard, Program, Step};
+use std::thread;
+
+pub fn run_threads(gil: &FairGil, programs: Vec<Box<dyn Program>>, _interval: usize) -> Vec<u64> {
+    thread::scope(|s| {
+        let threads: Vec<_> = programs
+            .into_iter()
+            .map(|mut p| {
+                s.spawn(move || {
+                    loop {
+                        let step = {
+                            let _gil = gil.acquire();
+                            p.step()
+                        };
+                        if let Step::Done(r) = step {
+                            return r;
+                        }
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}
