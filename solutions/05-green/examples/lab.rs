@@ -1,6 +1,6 @@
 //! Chapter 05's lab: what a green-thread switch costs, and what a green thread weighs.
 //!
-//! Run it with `cargo run --release -p ch05-green-solution --example lab`. It prints two
+//! Run it with `cargo run --release -p ch05-green-solution --example ch05-lab`. It prints two
 //! tables and writes `switch-cost.svg` and `memory.svg` into `book/src/ch05-green/`.
 //! Everything is bounded: about ten seconds on a 2-core machine.
 

@@ -236,12 +236,19 @@ fn not_in_run() {
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with_borrow_mut(|state| {
-        assert!(
-            state.active,
-            "green-thread functions must be called inside `run`"
-        );
+        if !state.active {
+            outside_run();
+        }
         f(state)
     })
+}
+
+/// The panic of [`with`], kept out of line: the check runs at every yield, and a panic's
+/// formatting code inlined into it would make the hot path too big to inline itself.
+#[cold]
+#[inline(never)]
+fn outside_run() -> ! {
+    panic!("green-thread functions must be called inside `run`")
 }
 
 /// Runs `main` as green thread 0 on a scheduler that switches with corosensei.
@@ -389,7 +396,7 @@ pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
 }
 
 /// Gives the other ready green threads a turn; this one goes to the back of the queue.
-#[inline]
+#[inline(always)]
 pub fn yield_now() {
     let switch = with(|state| {
         state.ready.push_back(state.current);
@@ -495,22 +502,35 @@ pub fn io_driver<D: IoDriver + 'static>(make: impl FnOnce() -> D) -> Rc<D> {
         .unwrap_or_else(|_| panic!("one run uses one kind of I/O driver"))
 }
 
-/// Moves the green threads whose timers have expired to the run queue.
+/// Moves the green threads whose timers have expired to the run queue. The check for
+/// "no timers at all" runs at every turn, so it is inlined; the rest is not.
+#[inline(always)]
 fn wake_expired_timers(state: &mut State) {
     if !state.timers.is_empty() {
-        for id in state.timers.pop_expired(Instant::now()) {
-            state.unpark(id);
-        }
+        wake_expired_timers_now(state);
+    }
+}
+
+#[inline(never)]
+fn wake_expired_timers_now(state: &mut State) {
+    for id in state.timers.pop_expired(Instant::now()) {
+        state.unpark(id);
     }
 }
 
 /// Every 61 turns, the I/O driver (if a green thread waits for I/O): a green thread that
 /// computes and yields must not keep the ones waiting for sockets out forever.
+#[inline(always)]
 fn io_check_due(state: &mut State) -> Option<Rc<dyn IoDriver>> {
     state.since_io_check += 1;
     if state.since_io_check < 61 {
         return None;
     }
+    io_driver_with_waiters(state)
+}
+
+#[inline(never)]
+fn io_driver_with_waiters(state: &mut State) -> Option<Rc<dyn IoDriver>> {
     state.since_io_check = 0;
     let (driver, _) = state.io.as_ref()?;
     driver.has_waiters().then(|| Rc::clone(driver))
