@@ -15,21 +15,38 @@ fn main() {
     pages.sort();
     let mut out = String::new();
     for page in pages {
-        let rel = page.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let name: String = rel
             .trim_end_matches(".md")
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = page.canonicalize().unwrap();
-        writeln!(out, "#[doc = include_str!({:?})]\npub mod page_{name} {{}}", path.display()).unwrap();
+        writeln!(
+            out,
+            "#[doc = include_str!({:?})]\npub mod page_{name} {{}}",
+            path.display()
+        )
+        .unwrap();
     }
     let dest = PathBuf::from(env::var("OUT_DIR").unwrap()).join("book_pages.rs");
     fs::write(dest, out).unwrap();
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -30,8 +30,8 @@ pub fn broken_links(dest: &Path) -> Result<Vec<String>> {
     let mut ids: HashMap<PathBuf, Vec<String>> = HashMap::new();
     let mut broken = Vec::new();
     for page in &pages {
-        let html = fs::read_to_string(page)
-            .with_context(|| format!("cannot read {}", page.display()))?;
+        let html =
+            fs::read_to_string(page).with_context(|| format!("cannot read {}", page.display()))?;
         for link in attribute_values(&html, "href").chain(attribute_values(&html, "src")) {
             if is_external(link) {
                 continue;
@@ -57,7 +57,9 @@ pub fn broken_links(dest: &Path) -> Result<Vec<String>> {
                     .unwrap_or_default()
             });
             if !known.iter().any(|id| id == fragment) {
-                broken.push(format!("{shown}: `{link}` names an anchor that is not on its page"));
+                broken.push(format!(
+                    "{shown}: `{link}` names an anchor that is not on its page"
+                ));
             }
         }
     }
@@ -107,7 +109,9 @@ fn decode(path: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(byte) = path.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(byte) = path
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(byte);
             i += 3;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -38,15 +39,26 @@ pub fn cargo(root: &Path) -> Command {
 
 /// Runs `cmd` with stdout and stderr merged into one stream, killing it (and the
 /// processes it started) if it runs longer than `limit`.
-pub fn run_captured(mut cmd: Command, limit: Duration) -> Result<Captured> {
+pub fn run_captured(cmd: Command, limit: Duration) -> Result<Captured> {
+    let never = AtomicBool::new(false);
+    Ok(run_cancellable(cmd, limit, &never)?.expect("never cancelled"))
+}
+
+/// Like [`run_captured`], but also stops the child as soon as `cancel` is set, and then
+/// returns `Ok(None)`. Watch mode cancels a check when the learner saves again or quits.
+pub fn run_cancellable(
+    mut cmd: Command,
+    limit: Duration,
+    cancel: &AtomicBool,
+) -> Result<Option<Captured>> {
     let (reader, writer) = std::io::pipe().context("cannot create a pipe")?;
     cmd.stdin(Stdio::null())
         .stdout(writer.try_clone().context("cannot duplicate a pipe")?)
         .stderr(writer);
     #[cfg(unix)]
     {
-        // Its own process group, so that a timeout can stop the test binaries that
-        // cargo started too, not only cargo.
+        // Its own process group, so that a timeout can stop the test binaries (or the
+        // compilers) that cargo started too, not only cargo.
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
@@ -66,29 +78,38 @@ pub fn run_captured(mut cmd: Command, limit: Duration) -> Result<Captured> {
 
     let deadline = Instant::now() + limit;
     let (success, timed_out) = loop {
-        if let Some(status) = child.try_wait().context("cannot wait for a child process")? {
+        if let Some(status) = child
+            .try_wait()
+            .context("cannot wait for a child process")?
+        {
             break (status.success(), false);
+        }
+        if cancel.load(Ordering::Relaxed) {
+            kill_tree(&mut child);
+            return Ok(None);
         }
         if Instant::now() >= deadline {
             kill_tree(&mut child);
             break (false, true);
         }
-        thread::sleep(Duration::from_millis(10));
+        // Short, so that a fast test run is not held up by the polling (watch mode
+        // shows a result a few hundred milliseconds after a save).
+        thread::sleep(Duration::from_millis(3));
     };
     if !timed_out {
         // The stream ends when the last holder of the pipe exits; a grandchild left
         // running would keep it open, so wait only a little for the tail.
         let waited = Instant::now();
         while !collector.is_finished() && waited.elapsed() < Duration::from_secs(2) {
-            thread::sleep(Duration::from_millis(5));
+            thread::sleep(Duration::from_millis(2));
         }
     }
     let bytes = text.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    Ok(Captured {
+    Ok(Some(Captured {
         text: String::from_utf8_lossy(&bytes).into_owned(),
         success,
         timed_out,
-    })
+    }))
 }
 
 fn read_capped(mut reader: impl Read, text: &Mutex<Vec<u8>>) {
@@ -117,12 +138,19 @@ fn read_capped(mut reader: impl Read, text: &Mutex<Vec<u8>>) {
 pub fn kill_tree(child: &mut Child) {
     #[cfg(unix)]
     {
-        // The child leads its own process group (see `run_captured`); signal the group.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", child.id())])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // The child leads its own process group (see `run_captured`), whose id is its
+        // pid: signal the whole group with kill(2). Not with the `kill` program: some
+        // versions read `-<pgid>` as an option, and `kill -KILL -1` stops every process
+        // the user may signal.
+        if let Ok(group) = libc::pid_t::try_from(child.id())
+            && group > 1
+        {
+            // SAFETY: kill(2) has no memory-safety preconditions; a negative pid other
+            // than -1 names exactly one process group.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -5,6 +5,7 @@ use crate::cargo::{self, Binary, Captured};
 use crate::manifest::{Chapter, Exercise, Manifest};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// How long building may take. The first build of a chapter compiles its dependencies
@@ -58,8 +59,35 @@ pub fn exercise_file(chapter: &Chapter, exercise: &Exercise) -> PathBuf {
         .join(format!("{}.rs", exercise.module()))
 }
 
+/// What a check found, with the end of the raw output for the case the report cannot
+/// explain from parsed results: a test binary that aborted before printing any.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub outcome: Outcome,
+    /// The last lines the test binary printed, when it printed no test result at all.
+    pub raw_tail: Option<String>,
+}
+
 /// Builds and runs the tests of one exercise.
-pub fn check(root: &Path, manifest: &Manifest, exercise: &Exercise, which: Crate) -> Result<Outcome> {
+pub fn check(
+    root: &Path,
+    manifest: &Manifest,
+    exercise: &Exercise,
+    which: Crate,
+) -> Result<Checked> {
+    let never = AtomicBool::new(false);
+    Ok(check_cancellable(root, manifest, exercise, which, &never)?.expect("never cancelled"))
+}
+
+/// Builds and runs the tests of one exercise; `Ok(None)` if `cancel` was set before it
+/// finished (watch mode starts a new check when the learner saves again).
+pub fn check_cancellable(
+    root: &Path,
+    manifest: &Manifest,
+    exercise: &Exercise,
+    which: Crate,
+    cancel: &AtomicBool,
+) -> Result<Option<Checked>> {
     let chapter = manifest.chapter_of(exercise);
     let (package, dir) = match which {
         Crate::Exercise => (chapter.package(), "exercises"),
@@ -68,41 +96,71 @@ pub fn check(root: &Path, manifest: &Manifest, exercise: &Exercise, which: Crate
     let module = exercise.module();
 
     // Build first, separately, so that a slow first build is not mistaken for a
-    // deadlock, and so that compile errors come without test noise.
+    // deadlock, and so that compile errors come without test noise. Only the one test
+    // target (and the chapter's library it needs): after the first build, a save costs
+    // one small crate and one link.
     let mut build = cargo::cargo(root);
-    build.args(["test", "--no-run", "--message-format=json", "-p", &package, "--test", &module]);
-    let built = cargo::run_captured(build, BUILD_LIMIT)
-        .with_context(|| format!("cannot build the tests of {}", exercise.id))?;
+    build.args([
+        "test",
+        "--no-run",
+        "--message-format=json",
+        "-p",
+        &package,
+        "--test",
+        &module,
+    ]);
+    let Some(built) = cargo::run_cancellable(build, BUILD_LIMIT, cancel)
+        .with_context(|| format!("cannot build the tests of {}", exercise.id))?
+    else {
+        return Ok(None);
+    };
     let Some(executable) = find_executable(&built.text, &module) else {
         let errors = rendered_errors(&built.text);
-        return Ok(Outcome::CompileError(if errors.is_empty() {
-            format!("cargo could not build the tests of {}:\n{}", exercise.id, built.text.trim())
+        let errors = if errors.is_empty() {
+            format!(
+                "cargo could not build the tests of {}:\n{}",
+                exercise.id,
+                built.text.trim()
+            )
         } else {
             errors
+        };
+        return Ok(Some(Checked {
+            outcome: Outcome::CompileError(errors),
+            raw_tail: None,
         }));
     };
 
     // Run the test binary directly, where cargo would: in the package's folder.
+    let dir = root.join(dir).join(&chapter.dir);
     let mut run = std::process::Command::new(&executable);
-    run.current_dir(root.join(dir).join(&chapter.dir))
+    run.current_dir(&dir)
         .env("RUST_BACKTRACE", "0")
-        .env("CARGO_MANIFEST_DIR", root.join(dir).join(&chapter.dir));
-    let ran = cargo::run_captured(run, run_limit())
-        .with_context(|| format!("cannot run the tests of {}", exercise.id))?;
-    Ok(outcome(&module, ran))
+        .env("CARGO_MANIFEST_DIR", &dir);
+    let Some(ran) = cargo::run_cancellable(run, run_limit(), cancel)
+        .with_context(|| format!("cannot run the tests of {}", exercise.id))?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(checked(&module, ran)))
 }
 
-fn outcome(module: &str, ran: Captured) -> Outcome {
+fn checked(module: &str, ran: Captured) -> Checked {
     // libtest prints no "Running" line of its own: add the one cargo would have printed.
     let text = format!("     Running tests/{module}.rs\n{}", ran.text);
     let binary = cargo::parse_test_output(&text).pop().unwrap_or_default();
-    if ran.timed_out {
+    let raw_tail = (binary.tests.is_empty() && !ran.text.trim().is_empty()).then(|| {
+        let lines: Vec<&str> = ran.text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    });
+    let outcome = if ran.timed_out {
         Outcome::TimedOut(binary)
     } else if ran.success && binary.finished && !binary.tests.is_empty() && binary.failed() == 0 {
         Outcome::Solved(binary)
     } else {
         Outcome::Failing(binary)
-    }
+    };
+    Checked { outcome, raw_tail }
 }
 
 /// The path of the test executable for `target` in cargo's JSON messages.

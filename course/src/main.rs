@@ -1,6 +1,5 @@
 //! `cargo course`: the learner's front door. See `cargo course --help`.
 
-mod job;
 mod reset;
 mod term;
 mod watch;
@@ -48,7 +47,12 @@ struct WatchArgs {
 enum Command {
     /// Watch mode (the default): the first unsolved exercise, checked on every save.
     /// Keys: h hint, l list, n next, r re-run, c check all, q quit.
-    Watch(WatchArgs),
+    Watch {
+        /// Start at this exercise (e.g. `02.3`) instead of the first unsolved one.
+        id: Option<String>,
+        #[command(flatten)]
+        args: WatchArgs,
+    },
     /// Every chapter and exercise, and whether you have solved it.
     List,
     /// Run the tests of an exercise (`01.2-idle`, or just `01.2`) or a whole chapter (`01`).
@@ -87,6 +91,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `cargo course list | head` should end quietly, as other command-line tools do,
+    // not panic on the closed pipe: take back the default action for SIGPIPE, which the
+    // Rust runtime ignores.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(error) => {
@@ -100,11 +113,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let root = manifest::find_root()?;
     let manifest = Manifest::load(&root)?;
     match cli.command {
-        None => watch(&root, manifest, cli.watch),
-        Some(Command::Watch(args)) => watch(&root, manifest, args),
+        None => watch(&root, manifest, None, cli.watch),
+        Some(Command::Watch { id, args }) => watch(&root, manifest, id.as_deref(), args),
         Some(Command::List) => list(&root, &manifest),
         Some(Command::Check { target, solution }) => {
-            let which = if solution { Crate::Solution } else { Crate::Exercise };
+            let which = if solution {
+                Crate::Solution
+            } else {
+                Crate::Exercise
+            };
             check_all(&root, &manifest, &target, which)
         }
         Some(Command::Hint { id }) => hint(&manifest, &id),
@@ -116,14 +133,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Watch mode on a terminal; plain lines when asked; otherwise (CI, a pipe, no input)
 /// one check of the first unsolved exercise, so that it always ends on its own.
-fn watch(root: &Path, manifest: Manifest, args: WatchArgs) -> Result<ExitCode> {
+fn watch(root: &Path, manifest: Manifest, id: Option<&str>, args: WatchArgs) -> Result<ExitCode> {
+    let start = match id {
+        Some(id) => Some(reset::one_exercise(&manifest, id, "watch")?.id.clone()),
+        None => None,
+    };
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.once || (!args.plain && !terminal) {
-        return next(root, &manifest);
+        return match start {
+            Some(id) => check_all(root, &manifest, &id, Crate::Exercise),
+            None => next(root, &manifest),
+        };
     }
     let options = watch::Options {
         manual: args.manual,
         plain: args.plain,
+        start,
     };
     watch::run(root, manifest, options)
 }
@@ -132,7 +157,10 @@ fn list(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
     let progress = Progress::load(root);
     let mut solved = 0;
     for chapter in &manifest.chapters {
-        println!("{}", bold(&format!("{}  {}", chapter.number(), chapter.title)));
+        println!(
+            "{}",
+            bold(&format!("{}  {}", chapter.number(), chapter.title))
+        );
         for exercise in manifest.exercises_of(chapter) {
             let status = progress.status(root, manifest, exercise);
             solved += usize::from(status == Status::Solved);
@@ -165,9 +193,22 @@ fn check_all(root: &Path, manifest: &Manifest, target: &str, which: Crate) -> Re
                 .join(format!("{}.rs", exercise.module())),
         };
         println!("{}", dim(&format!("  {}", file.display())));
-        let outcome = check::check(root, manifest, exercise, which)?;
-        for line in ui::report(&outcome) {
-            println!("{line}");
+        // The same check as watch mode's, never cancelled: a test that overruns its time
+        // limit is stopped with its process group (see `cargo::kill_tree`).
+        let checked = check::check(root, manifest, exercise, which)?;
+        let outcome = checked.outcome;
+        // What the tests printed is the learner's: no escape sequence of theirs reaches
+        // the terminal, and no single line floods it.
+        for line in ui::report(&term::clean(&outcome)) {
+            println!("{}", term::fit(&line, 500));
+        }
+        if let Some(tail) = checked.raw_tail
+            && !outcome.is_solved()
+        {
+            println!("{}", dim("What the tests printed last:"));
+            for line in term::sanitize(&tail).lines() {
+                println!("    {}", term::fit(line, 500));
+            }
         }
         if which == Crate::Exercise {
             progress.record(root, manifest, exercise, outcome.is_solved());
@@ -175,12 +216,19 @@ fn check_all(root: &Path, manifest: &Manifest, target: &str, which: Crate) -> Re
         if !outcome.is_solved() {
             all_solved = false;
             if exercises.len() == 1 && !matches!(outcome, Outcome::CompileError(_)) {
-                println!("{}", dim(&format!("Stuck? `cargo course hint {}`", exercise.id)));
+                println!(
+                    "{}",
+                    dim(&format!("Stuck? `cargo course hint {}`", exercise.id))
+                );
             }
         }
         println!();
     }
-    Ok(if all_solved { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_solved {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn next(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
@@ -194,7 +242,12 @@ fn next(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let chapter = manifest.chapter_of(exercise);
-    println!("Next: {} in chapter {} ({})", bold(&exercise.id), chapter.number(), chapter.title);
+    println!(
+        "Next: {} in chapter {} ({})",
+        bold(&exercise.id),
+        chapter.number(),
+        chapter.title
+    );
     println!("Read: book/src/{}", exercise.book);
     check_all(root, manifest, &exercise.id, Crate::Exercise)
 }
@@ -202,11 +255,20 @@ fn next(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
 fn hint(manifest: &Manifest, id: &str) -> Result<ExitCode> {
     let exercises = manifest.select(id)?;
     let [exercise] = exercises.as_slice() else {
-        bail!("`{id}` is a chapter; hints are per exercise, e.g. `cargo course hint {}`", exercises[0].id);
+        bail!(
+            "`{id}` is a chapter; hints are per exercise, e.g. `cargo course hint {}`",
+            exercises[0].id
+        );
     };
     println!("{}  {}\n", bold(&exercise.id), exercise.title);
     println!("{}", exercise.hint.trim());
-    println!("\n{}", dim(&format!("The chapter explains it: book/src/{}", exercise.book)));
+    println!(
+        "\n{}",
+        dim(&format!(
+            "The chapter explains it: book/src/{}",
+            exercise.book
+        ))
+    );
     Ok(ExitCode::SUCCESS)
 }
 

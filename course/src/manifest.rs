@@ -130,9 +130,12 @@ impl Manifest {
                 && id.as_bytes()[..2].iter().all(u8::is_ascii_digit)
                 && id.as_bytes()[2] == b'.'
                 && exercise.number() > 0
-                && id
-                    .split_once('-')
-                    .is_some_and(|(_, name)| !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+                && id.split_once('-').is_some_and(|(_, name)| {
+                    !name.is_empty()
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                });
             if !well_formed {
                 bail!("exercise id `{id}` must look like `NN.M-name` (lowercase name)");
             }
@@ -184,9 +187,11 @@ impl Manifest {
     /// names the closest ids.
     pub fn select(&self, what: &str) -> Result<Vec<&Exercise>> {
         let what = what.trim();
-        if let Some(e) = self.exercises.iter().find(|e| {
-            e.id == what || e.id.split_once('-').is_some_and(|(short, _)| short == what)
-        }) {
+        if let Some(e) = self
+            .exercises
+            .iter()
+            .find(|e| e.id == what || e.id.split_once('-').is_some_and(|(short, _)| short == what))
+        {
             return Ok(vec![e]);
         }
         let bare = what.strip_prefix("ch").unwrap_or(what);

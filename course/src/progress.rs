@@ -56,12 +56,20 @@ impl Progress {
         let fingerprint = fingerprint(root, manifest, exercise);
         match self.entries.get(&exercise.id) {
             Some(entry) if entry.fingerprint == fingerprint => {
-                if entry.solved { Status::Solved } else { Status::Failing }
+                if entry.solved {
+                    Status::Solved
+                } else {
+                    Status::Failing
+                }
             }
             _ => {
                 let file = root.join(exercise_file(manifest.chapter_of(exercise), exercise));
                 let untouched = fs::read_to_string(file).is_ok_and(|text| text.contains("todo!("));
-                if untouched { Status::NotStarted } else { Status::NotChecked }
+                if untouched {
+                    Status::NotStarted
+                } else {
+                    Status::NotChecked
+                }
             }
         }
     }
@@ -70,8 +78,13 @@ impl Progress {
     /// a read-only checkout still works, it just forgets.
     pub fn record(&mut self, root: &Path, manifest: &Manifest, exercise: &Exercise, solved: bool) {
         let fingerprint = fingerprint(root, manifest, exercise);
-        self.entries
-            .insert(exercise.id.clone(), Entry { fingerprint, solved });
+        self.entries.insert(
+            exercise.id.clone(),
+            Entry {
+                fingerprint,
+                solved,
+            },
+        );
         let _ = self.save();
     }
 
@@ -93,7 +106,9 @@ pub fn fingerprint(root: &Path, manifest: &Manifest, exercise: &Exercise) -> Str
     let crate_dir = Path::new("exercises").join(&chapter.dir);
     let files = [
         exercise_file(chapter, exercise),
-        crate_dir.join("tests").join(format!("{}.rs", exercise.module())),
+        crate_dir
+            .join("tests")
+            .join(format!("{}.rs", exercise.module())),
         crate_dir.join("src/lib.rs"),
         crate_dir.join("Cargo.toml"),
     ];
@@ -105,8 +120,5 @@ pub fn fingerprint(root: &Path, manifest: &Manifest, exercise: &Exercise) -> Str
         hash.update(fs::read(root.join(&file)).unwrap_or_default());
         hash.update([0]);
     }
-    hash.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

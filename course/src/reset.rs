@@ -48,16 +48,26 @@ pub fn reset(root: &Path, manifest: &Manifest, id: &str) -> Result<ExitCode> {
     let path = root.join(&file);
     let current = fs::read(&path).ok();
     if current.as_deref() == Some(stub.as_slice()) {
-        println!("{} is already the stub: nothing to reset.", shown(root, &file).display());
+        println!(
+            "{} is already the stub: nothing to reset.",
+            shown(root, &file).display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(current) = current {
         let backup = backup_path(root, exercise);
         fs::create_dir_all(root.join(BACKUPS))
             .with_context(|| format!("cannot create {}", root.join(BACKUPS).display()))?;
-        fs::write(root.join(&backup), current)
-            .with_context(|| format!("cannot save your version to {}: nothing was reset", backup.display()))?;
-        println!("Saved your version in {}", bold(&shown(root, &backup).display().to_string()));
+        fs::write(root.join(&backup), current).with_context(|| {
+            format!(
+                "cannot save your version to {}: nothing was reset",
+                backup.display()
+            )
+        })?;
+        println!(
+            "Saved your version in {}",
+            bold(&shown(root, &backup).display().to_string())
+        );
     }
     fs::write(&path, &stub).with_context(|| format!("cannot write {}", path.display()))?;
     println!(
@@ -158,7 +168,13 @@ pub fn solution(root: &Path, manifest: &Manifest, id: &str, force: bool) -> Resu
         .with_context(|| format!("cannot read the solution {}", root.join(&theirs).display()))?;
     let learner = fs::read_to_string(root.join(&mine)).unwrap_or_default();
     println!("{}  {}", bold(&exercise.id), exercise.title);
-    println!("{}\n", dim(&format!("The reference solution: {}", shown(root, &theirs).display())));
+    println!(
+        "{}\n",
+        dim(&format!(
+            "The reference solution: {}",
+            shown(root, &theirs).display()
+        ))
+    );
     for line in reference.lines() {
         println!("  {line}");
     }
@@ -167,7 +183,13 @@ pub fn solution(root: &Path, manifest: &Manifest, id: &str, force: bool) -> Resu
         println!("{}", green("Your file is the same as the solution."));
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}", bold(&format!("Your file against the solution ({}):", shown(root, &mine).display())));
+    println!(
+        "{}",
+        bold(&format!(
+            "Your file against the solution ({}):",
+            shown(root, &mine).display()
+        ))
+    );
     let diff = similar::TextDiff::from_lines(&learner, &reference);
     let text = diff
         .unified_diff()

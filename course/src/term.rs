@@ -3,6 +3,7 @@
 //! text helpers that keep the learner's output from breaking the screen.
 
 use anyhow::{Context, Result};
+use course::check::Outcome;
 use crossterm::{cursor, execute, queue, terminal};
 use std::io::{self, Write};
 
@@ -14,7 +15,21 @@ pub struct Screen {
 
 impl Screen {
     pub fn enter() -> Result<Screen> {
-        terminal::enable_raw_mode().context("cannot put the terminal in raw mode (try `--plain`)")?;
+        // A panic anywhere (in the runner, not in the learner's code, which runs in other
+        // processes) must leave a usable terminal and a readable message: restore the
+        // screen first, then report.
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // A worker's panic is caught and shown on the screen (see `watch::worker`).
+            if std::thread::current().name() != Some("main") {
+                return;
+            }
+            let _ = execute!(io::stdout(), cursor::Show, terminal::LeaveAlternateScreen);
+            let _ = terminal::disable_raw_mode();
+            report(info);
+        }));
+        terminal::enable_raw_mode()
+            .context("cannot put the terminal in raw mode (try `--plain`)")?;
         let mut out = io::stdout();
         execute!(out, terminal::EnterAlternateScreen, cursor::Hide)
             .context("cannot switch to the alternate screen (try `--plain`)")?;
@@ -27,6 +42,8 @@ impl Screen {
         let (width, height) = terminal::size().unwrap_or((80, 24));
         let (width, height) = (usize::from(width.max(20)), usize::from(height.max(5)));
         let room = height - 1;
+        // Long lines (a test's message) wrap rather than lose their end.
+        let lines: Vec<String> = lines.iter().flat_map(|l| wrap(l, width)).collect();
         let mut shown: Vec<String> = lines.iter().take(room).cloned().collect();
         if lines.len() > room {
             shown.truncate(room - 1);
@@ -83,6 +100,49 @@ pub fn sanitize(text: &str) -> String {
         }
     }
     out
+}
+
+/// The outcome with everything the learner's code printed made safe for the screen.
+pub fn clean(outcome: &Outcome) -> Outcome {
+    let clean = |binary: &course::cargo::Binary| {
+        let mut binary = binary.clone();
+        for test in &mut binary.tests {
+            test.output = sanitize(&test.output);
+            test.name = sanitize(&test.name);
+        }
+        binary
+    };
+    match outcome {
+        Outcome::Solved(b) => Outcome::Solved(clean(b)),
+        Outcome::Failing(b) => Outcome::Failing(clean(b)),
+        Outcome::TimedOut(b) => Outcome::TimedOut(clean(b)),
+        Outcome::CompileError(e) => Outcome::CompileError(sanitize(e)),
+    }
+}
+
+/// `line` as rows of at most `width` columns, continued rows indented like the first.
+/// Lines with escape sequences (ours: colours and links, short) are cut instead.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    if line.contains('\x1b') || chars.len() <= width {
+        return vec![fit(line, width)];
+    }
+    let indent = chars
+        .iter()
+        .take_while(|c| **c == ' ')
+        .count()
+        .min(width / 2)
+        + 2;
+    let mut rows = vec![chars[..width].iter().collect::<String>()];
+    let step = width - indent;
+    for chunk in chars[width..].chunks(step) {
+        rows.push(format!(
+            "{}{}",
+            " ".repeat(indent),
+            chunk.iter().collect::<String>()
+        ));
+    }
+    rows
 }
 
 /// `line` cut to `width` visible columns. Escape sequences that we wrote (colours, links)
@@ -148,7 +208,11 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
 /// OSC 8 ignore it and show the text.
 pub fn link(text: &str, path: &std::path::Path) -> String {
     let url = path.to_string_lossy().replace('\\', "/");
-    let url = if url.starts_with('/') { url } else { format!("/{url}") };
+    let url = if url.starts_with('/') {
+        url
+    } else {
+        format!("/{url}")
+    };
     format!("\x1b]8;;file://{url}\x1b\\{text}\x1b]8;;\x1b\\")
 }
 
@@ -169,6 +233,12 @@ mod tests {
         let linked = link("file.rs", std::path::Path::new("/x/file.rs"));
         assert_eq!(fit(&linked, 7), linked);
         assert_eq!(fit("é✓xyz", 2), "é✓");
+    }
+
+    #[test]
+    fn long_lines_wrap_under_their_indent() {
+        assert_eq!(wrap("  abcdefgh", 6), ["  abcd", "    ef", "    gh"]);
+        assert_eq!(wrap("short", 6), ["short"]);
     }
 
     #[test]

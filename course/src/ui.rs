@@ -11,7 +11,11 @@ pub fn colour() -> bool {
 }
 
 pub fn paint(text: &str, code: &str) -> String {
-    if colour() { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if colour() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 pub fn green(t: &str) -> String {
     paint(t, "32")
@@ -43,7 +47,11 @@ pub fn report(outcome: &Outcome) -> Vec<String> {
                 lines.push(red("The tests did not run to the end:"));
                 lines.extend(binary_tail(binary));
             } else {
-                lines.push(format!("{} of {} tests pass.", binary.passed(), binary.tests.len()));
+                lines.push(format!(
+                    "{} of {} tests pass.",
+                    binary.passed(),
+                    binary.tests.len()
+                ));
             }
         }
         Outcome::CompileError(errors) => {

@@ -32,13 +32,22 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
                     chapter.dir,
                     cargo_toml.display()
                 )),
-                Ok(text) if !text.contains(&format!("name = \"{package}\"")) => found.push(
-                    format!("{} should name its package `{package}`", cargo_toml.display()),
-                ),
+                Ok(text) if !text.contains(&format!("name = \"{package}\"")) => {
+                    found.push(format!(
+                        "{} should name its package `{package}`",
+                        cargo_toml.display()
+                    ))
+                }
                 Ok(_) => {}
             }
         }
-        page_exists(root, &summary, &chapter.book, &format!("chapter {}", chapter.dir), &mut found);
+        page_exists(
+            root,
+            &summary,
+            &chapter.book,
+            &format!("chapter {}", chapter.dir),
+            &mut found,
+        );
     }
 
     for exercise in &manifest.exercises {
@@ -47,8 +56,15 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
 
     // The other way round: every file that looks like part of the course is listed.
     for chapter in &manifest.chapters {
-        let listed: HashSet<String> = manifest.exercises_of(chapter).map(Exercise::module).collect();
-        for (dir, sub) in [("exercises", "tests"), ("exercises", "src"), ("solutions", "src")] {
+        let listed: HashSet<String> = manifest
+            .exercises_of(chapter)
+            .map(Exercise::module)
+            .collect();
+        for (dir, sub) in [
+            ("exercises", "tests"),
+            ("exercises", "src"),
+            ("solutions", "src"),
+        ] {
             let folder = Path::new(dir).join(&chapter.dir).join(sub);
             for stem in rust_files(&root.join(&folder)) {
                 if stem.starts_with("ex") && !listed.contains(&stem) {
@@ -78,7 +94,9 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
         for entry in fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.path().is_dir() && !manifest.chapters.iter().any(|c| c.dir == name) {
-                found.push(format!("{dir}/{name} is not a chapter in the manifest {MANIFEST}"));
+                found.push(format!(
+                    "{dir}/{name} is not a chapter in the manifest {MANIFEST}"
+                ));
             }
         }
     }
@@ -99,8 +117,14 @@ fn check_exercise(
     let id = &exercise.id;
     let module = exercise.module();
     let stub = exercise_file(chapter, exercise);
-    let test = Path::new("exercises").join(&chapter.dir).join("tests").join(format!("{module}.rs"));
-    let solution = Path::new("solutions").join(&chapter.dir).join("src").join(format!("{module}.rs"));
+    let test = Path::new("exercises")
+        .join(&chapter.dir)
+        .join("tests")
+        .join(format!("{module}.rs"));
+    let solution = Path::new("solutions")
+        .join(&chapter.dir)
+        .join("src")
+        .join(format!("{module}.rs"));
 
     match fs::read_to_string(root.join(&stub)) {
         Err(_) => found.push(format!("exercise {id} has no file {}", stub.display())),
@@ -114,10 +138,16 @@ fn check_exercise(
         found.push(format!("exercise {id} has no test file {}", test.display()));
     }
     match fs::read_to_string(root.join(&solution)) {
-        Err(_) => found.push(format!("exercise {id} has no solution {}", solution.display())),
-        Ok(text) if text.contains("todo!(") || text.contains("unimplemented!(") => found.push(
-            format!("the solution {} (exercise {id}) still holds a todo!()", solution.display()),
-        ),
+        Err(_) => found.push(format!(
+            "exercise {id} has no solution {}",
+            solution.display()
+        )),
+        Ok(text) if text.contains("todo!(") || text.contains("unimplemented!(") => {
+            found.push(format!(
+                "the solution {} (exercise {id}) still holds a todo!()",
+                solution.display()
+            ))
+        }
         Ok(_) => {}
     }
     for (dir, lib) in [("exercises", &stub), ("solutions", &solution)] {
@@ -160,11 +190,21 @@ fn check_exercise(
             ));
         }
         if wrong.why.trim().is_empty() {
-            found.push(format!("the wrong answer `{}` of {id} does not say what is wrong", wrong.feature));
+            found.push(format!(
+                "the wrong answer `{}` of {id} does not say what is wrong",
+                wrong.feature
+            ));
         }
     }
-    if page_exists(root, summary, &exercise.book, &format!("exercise {id}"), found) {
-        let page = fs::read_to_string(root.join("book/src").join(&exercise.book)).unwrap_or_default();
+    if page_exists(
+        root,
+        summary,
+        &exercise.book,
+        &format!("exercise {id}"),
+        found,
+    ) {
+        let page =
+            fs::read_to_string(root.join("book/src").join(&exercise.book)).unwrap_or_default();
         let link = format!("{repo}/blob/main/{}", stub.display());
         if !page.contains(&link) {
             found.push(format!(
@@ -182,13 +222,23 @@ fn check_exercise(
 }
 
 /// Checks that a page exists and is in the book's table of contents.
-fn page_exists(root: &Path, summary: &str, page: &str, whose: &str, found: &mut Vec<String>) -> bool {
+fn page_exists(
+    root: &Path,
+    summary: &str,
+    page: &str,
+    whose: &str,
+    found: &mut Vec<String>,
+) -> bool {
     if !root.join("book/src").join(page).is_file() {
-        found.push(format!("{whose} names the page book/src/{page}, which does not exist"));
+        found.push(format!(
+            "{whose} names the page book/src/{page}, which does not exist"
+        ));
         return false;
     }
     if !summary.contains(&format!("({page})")) {
-        found.push(format!("book/src/{page} ({whose}) is not in book/src/SUMMARY.md"));
+        found.push(format!(
+            "book/src/{page} ({whose}) is not in book/src/SUMMARY.md"
+        ));
     }
     true
 }
@@ -202,10 +252,18 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
     let files: BTreeSet<String> = manifest
         .exercises
         .iter()
-        .map(|e| exercise_file(manifest.chapter_of(e), e).display().to_string())
+        .map(|e| {
+            exercise_file(manifest.chapter_of(e), e)
+                .display()
+                .to_string()
+        })
         .collect();
     for page in markdown_files(&src) {
-        let rel = page.strip_prefix(&src).unwrap_or(&page).display().to_string();
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
         let text = fs::read_to_string(&page)?;
         if rel != "SUMMARY.md" && !summary.contains(&format!("({rel})")) {
             found.push(format!(
@@ -216,11 +274,19 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
         let prefix = format!("{repo}/blob/main/");
         for (at, _) in text.match_indices(&prefix) {
             let rest = &text[at + prefix.len()..];
-            let path: String = rest.chars().take_while(|c| !matches!(c, ')' | ' ' | '"' | '>' | '#')).collect();
-            if path.starts_with("exercises/") && path.contains("/src/ex") && !files.contains(&path) {
-                found.push(format!("book/src/{rel} links {path}, which is not an exercise in {MANIFEST}"));
+            let path: String = rest
+                .chars()
+                .take_while(|c| !matches!(c, ')' | ' ' | '"' | '>' | '#'))
+                .collect();
+            if path.starts_with("exercises/") && path.contains("/src/ex") && !files.contains(&path)
+            {
+                found.push(format!(
+                    "book/src/{rel} links {path}, which is not an exercise in {MANIFEST}"
+                ));
             } else if !root.join(&path).exists() {
-                found.push(format!("book/src/{rel} links {path}, which does not exist in the repository"));
+                found.push(format!(
+                    "book/src/{rel} links {path}, which does not exist in the repository"
+                ));
             }
         }
         for (line, info, body) in code_blocks(&text) {
@@ -231,16 +297,25 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
                 ));
                 continue;
             }
-            for include in body.lines().filter_map(|l| l.trim().strip_prefix("{{#include ")) {
+            for include in body
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("{{#include "))
+            {
                 let target = include.trim_end_matches("}}").trim();
                 let (file, anchor) = match target.split_once(':') {
-                    Some((file, anchor)) if !anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) => (file, Some(anchor)),
+                    Some((file, anchor))
+                        if !anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) =>
+                    {
+                        (file, Some(anchor))
+                    }
                     Some((file, _)) => (file, None),
                     None => (target, None),
                 };
                 let path = page.parent().unwrap_or(&src).join(file);
                 match fs::read_to_string(&path) {
-                    Err(_) => found.push(format!("{where_}: includes {file}, which does not exist")),
+                    Err(_) => {
+                        found.push(format!("{where_}: includes {file}, which does not exist"))
+                    }
                     Ok(code) => {
                         if let Some(anchor) = anchor
                             && !code.contains(&format!("ANCHOR: {anchor}"))
@@ -279,15 +354,24 @@ fn code_blocks(text: &str) -> Vec<(usize, String, String)> {
         let trimmed = line.trim_start();
         match &mut open {
             None => {
-                let fence: String = trimmed.chars().take_while(|&c| c == '`' || c == '~').collect();
-                if fence.len() >= 3 && fence.chars().all(|c| c == fence.chars().next().unwrap_or('`')) {
+                let fence: String = trimmed
+                    .chars()
+                    .take_while(|&c| c == '`' || c == '~')
+                    .collect();
+                if fence.len() >= 3
+                    && fence
+                        .chars()
+                        .all(|c| c == fence.chars().next().unwrap_or('`'))
+                {
                     let info = trimmed[fence.len()..].trim().to_string();
                     open = Some((n + 1, fence, info, String::new()));
                 }
             }
             Some((start, fence, info, body)) => {
                 let closing = trimmed.trim_end();
-                if closing.starts_with(fence.as_str()) && closing.chars().all(|c| c == '`' || c == '~') {
+                if closing.starts_with(fence.as_str())
+                    && closing.chars().all(|c| c == '`' || c == '~')
+                {
                     blocks.push((*start, std::mem::take(info), std::mem::take(body)));
                     open = None;
                 } else {
@@ -358,7 +442,12 @@ pub fn repository_url(root: &Path) -> String {
 /// What is wrong with a run of a chapter's *stubs*: each exercise's test binary must have
 /// compiled and run, and every one of its tests must have failed. A test that a stub
 /// passes checks nothing.
-pub fn judge_stubs(manifest: &Manifest, chapter: &crate::manifest::Chapter, binaries: &[Binary], output: &str) -> Vec<String> {
+pub fn judge_stubs(
+    manifest: &Manifest,
+    chapter: &crate::manifest::Chapter,
+    binaries: &[Binary],
+    output: &str,
+) -> Vec<String> {
     let mut found = Vec::new();
     for exercise in manifest.exercises_of(chapter) {
         let module = exercise.module();
@@ -386,7 +475,12 @@ pub fn judge_stubs(manifest: &Manifest, chapter: &crate::manifest::Chapter, bina
 
 /// What is wrong with a run of one wrong answer: it must compile, and at least one of its
 /// exercise's tests must fail.
-pub fn judge_wrong(exercise: &Exercise, wrong: &crate::manifest::Wrong, binaries: &[Binary], output: &str) -> Option<String> {
+pub fn judge_wrong(
+    exercise: &Exercise,
+    wrong: &crate::manifest::Wrong,
+    binaries: &[Binary],
+    output: &str,
+) -> Option<String> {
     let module = exercise.module();
     match binaries.iter().find(|b| b.name == module) {
         None => Some(format!(

@@ -6,10 +6,10 @@
 //! The loop never waits for a check, so `q` works while a deadlocked test is running: it
 //! cancels the check, which kills the test binary.
 
-use crate::job::{self, Checked};
 use crate::term::{self, Screen};
 use anyhow::Result;
-use course::check::{Outcome, exercise_file, run_limit};
+use course::check::{Checked, check_cancellable};
+use course::check::{Crate, Outcome, exercise_file, run_limit};
 use course::manifest::{Exercise, Manifest};
 use course::progress::{self, Progress, Status};
 use course::ui::{self, bold, dim, green, red, yellow};
@@ -29,12 +29,14 @@ use std::time::{Duration, Instant};
 /// every save's time to result.
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// No file watching: Enter (or `r`) checks again.
     pub manual: bool,
     /// Line-oriented: plain lines out, commands as lines in; ends at `q` or end of input.
     pub plain: bool,
+    /// The exercise to start at, instead of the first unsolved one.
+    pub start: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +154,13 @@ pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode
 
     let manifest = Arc::new(manifest);
     let statuses = statuses(root, &manifest);
-    let current = statuses.iter().position(|s| *s != Status::Solved).unwrap_or(0);
+    let first_unsolved = statuses.iter().position(|s| *s != Status::Solved);
+    let current = options
+        .start
+        .as_ref()
+        .and_then(|id| manifest.exercises.iter().position(|e| e.id == *id))
+        .or(first_unsolved)
+        .unwrap_or(0);
     let mut watch = Watch {
         root: root.to_path_buf(),
         manifest,
@@ -179,7 +187,11 @@ pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode
 }
 
 impl Watch {
-    fn event_loop(&mut self, rx: &Receiver<Event>, mut screen: Option<&mut Screen>) -> Result<ExitCode> {
+    fn event_loop(
+        &mut self,
+        rx: &Receiver<Event>,
+        mut screen: Option<&mut Screen>,
+    ) -> Result<ExitCode> {
         loop {
             // While a check runs, wake up now and then to move the clock on the screen.
             let event = if self.running.is_some() && screen.is_some() {
@@ -208,9 +220,12 @@ impl Watch {
                         running.on = Some(index);
                     }
                 }
-                Event::Checked { index, fingerprint, result, took } => {
-                    self.checked(index, fingerprint, result, took)
-                }
+                Event::Checked {
+                    index,
+                    fingerprint,
+                    result,
+                    took,
+                } => self.checked(index, fingerprint, result, took),
                 Event::Finished(id) => {
                     // A job that was called off may have finished before it saw that.
                     if self.running.as_ref().is_none_or(|r| r.id != id) {
@@ -243,7 +258,10 @@ impl Watch {
 
     fn exit_code(&self) -> ExitCode {
         match &self.shown {
-            Some(Shown { result: Ok(checked), .. }) if checked.outcome.is_solved() => ExitCode::SUCCESS,
+            Some(Shown {
+                result: Ok(checked),
+                ..
+            }) if checked.outcome.is_solved() => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,
         }
     }
@@ -302,14 +320,19 @@ impl Watch {
     }
 
     fn keys_help(&self) -> String {
-        let rerun = if self.options.manual { "Enter or r: check again" } else { "r: check again" };
+        let rerun = if self.options.manual {
+            "Enter or r: check again"
+        } else {
+            "r: check again"
+        };
         format!("Keys: h hint · l list · n next (once solved) · {rerun} · c check all · q quit")
     }
 
     fn next(&mut self) {
         if !self.current_solved() {
             let id = &self.exercise(self.current).id;
-            let notice = format!("Not yet: n moves on once {id} passes. Stuck? Press h for a hint.");
+            let notice =
+                format!("Not yet: n moves on once {id} passes. Stuck? Press h for a hint.");
             if self.options.plain {
                 println!("{notice}");
             }
@@ -347,7 +370,8 @@ impl Watch {
         }
         let now = self.fingerprint(self.current);
         let same_as_running = self.running.as_ref().is_some_and(|r| r.fingerprint == now);
-        let same_as_shown = self.running.is_none() && self.shown.as_ref().is_some_and(|s| s.fingerprint == now);
+        let same_as_shown =
+            self.running.is_none() && self.shown.as_ref().is_some_and(|s| s.fingerprint == now);
         // Saving without a change (or a change to another exercise's file) checks nothing.
         if same_as_running || same_as_shown {
             return;
@@ -385,7 +409,15 @@ impl Watch {
                 Work::All => println!("-- checking every exercise …"),
             }
         }
-        self.running = Some(Running { id: self.jobs, work, fingerprint, cancel, handle, started: Instant::now(), on: None });
+        self.running = Some(Running {
+            id: self.jobs,
+            work,
+            fingerprint,
+            cancel,
+            handle,
+            started: Instant::now(),
+            on: None,
+        });
     }
 
     fn stop_running(&mut self) {
@@ -405,33 +437,63 @@ impl Watch {
         }
     }
 
-    fn checked(&mut self, index: usize, fingerprint: String, result: Result<Checked, String>, took: Duration) {
+    fn checked(
+        &mut self,
+        index: usize,
+        fingerprint: String,
+        result: Result<Checked, String>,
+        took: Duration,
+    ) {
         // Record only a result for the files as they are now: a save during the check
         // makes it stale (and starts another).
         let still = self.fingerprint(index) == fingerprint;
         if still && let Ok(checked) = &result {
             let mut progress = Progress::load(&self.root);
-            progress.record(&self.root, &self.manifest, self.exercise(index), checked.outcome.is_solved());
-            self.statuses[index] = if checked.outcome.is_solved() { Status::Solved } else { Status::Failing };
+            progress.record(
+                &self.root,
+                &self.manifest,
+                self.exercise(index),
+                checked.outcome.is_solved(),
+            );
+            self.statuses[index] = if checked.outcome.is_solved() {
+                Status::Solved
+            } else {
+                Status::Failing
+            };
         }
         if !still {
             return;
         }
         if index == self.current {
-            self.shown = Some(Shown { fingerprint, result, took });
+            self.shown = Some(Shown {
+                fingerprint,
+                result,
+                took,
+            });
             if self.options.plain {
                 self.print_result();
             }
         } else if self.options.plain
             && let Ok(checked) = &result
         {
-            println!("-- {}: {}", self.exercise(index).id, summary(&checked.outcome));
+            println!(
+                "-- {}: {}",
+                self.exercise(index).id,
+                summary(&checked.outcome)
+            );
         }
     }
 
     fn all_checked(&mut self) {
-        let solved = self.statuses.iter().filter(|s| **s == Status::Solved).count();
-        let notice = format!("Checked every exercise: {solved} of {} solved.", self.statuses.len());
+        let solved = self
+            .statuses
+            .iter()
+            .filter(|s| **s == Status::Solved)
+            .count();
+        let notice = format!(
+            "Checked every exercise: {solved} of {} solved.",
+            self.statuses.len()
+        );
         if self.options.plain {
             for line in self.list_lines() {
                 println!("{line}");
@@ -503,7 +565,7 @@ impl Watch {
         match &shown.result {
             Err(e) => lines.push(red(&format!("error: {}", term::sanitize(e)))),
             Ok(checked) => {
-                let outcome = sanitized(&checked.outcome);
+                let outcome = term::clean(&checked.outcome);
                 lines.extend(ui::report(&outcome));
                 if let Some(tail) = &checked.raw_tail
                     && matches!(outcome, Outcome::Failing(_) | Outcome::TimedOut(_))
@@ -516,7 +578,9 @@ impl Watch {
                     lines.push(String::new());
                     lines.push(green(&format!("✓ {id} is solved!")));
                     lines.push(self.next_offer());
-                    lines.push(dim(&format!("Compare with the reference solution: cargo course solution {id}")));
+                    lines.push(dim(&format!(
+                        "Compare with the reference solution: cargo course solution {id}"
+                    )));
                 }
             }
         }
@@ -542,15 +606,29 @@ impl Watch {
         let exercise = self.exercise(self.current);
         let mut lines = vec![bold("Hint")];
         lines.extend(exercise.hint.trim().lines().map(|l| format!("  {l}")));
-        lines.push(dim(&format!("  The chapter explains it: book/src/{}", exercise.book)));
+        lines.push(dim(&format!(
+            "  The chapter explains it: book/src/{}",
+            exercise.book
+        )));
         lines
     }
 
     fn list_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
+        let width = self
+            .manifest
+            .exercises
+            .iter()
+            .map(|e| e.id.len())
+            .max()
+            .unwrap_or(0);
         for chapter in &self.manifest.chapters {
             let (solved, total) = self.count(|e| e.chapter_number() == chapter.number());
-            lines.push(bold(&format!("{}  {}  ({solved}/{total})", chapter.number(), chapter.title)));
+            lines.push(bold(&format!(
+                "{}  {}  ({solved}/{total})",
+                chapter.number(),
+                chapter.title
+            )));
             for (index, exercise) in self.manifest.exercises.iter().enumerate() {
                 if exercise.chapter_number() != chapter.number() {
                     continue;
@@ -562,7 +640,10 @@ impl Watch {
                     Status::NotChecked => yellow("not checked"),
                 };
                 let here = if index == self.current { "▶" } else { " " };
-                lines.push(format!(" {here} {mark}  {:<20} {}", exercise.id, exercise.title));
+                lines.push(format!(
+                    " {here} {mark}  {:<width$} {}",
+                    exercise.id, exercise.title
+                ));
             }
         }
         lines
@@ -575,7 +656,12 @@ impl Watch {
             Work::One(_) => yellow(&format!("Checking… {secs:.1} s")),
             Work::All => {
                 let on = running.on.map_or(String::new(), |i| {
-                    format!(" {} ({} of {})", self.exercise(i).id, i + 1, self.manifest.exercises.len())
+                    format!(
+                        " {} ({} of {})",
+                        self.exercise(i).id,
+                        i + 1,
+                        self.manifest.exercises.len()
+                    )
                 });
                 yellow(&format!("Checking every exercise…{on} {secs:.0} s"))
             }
@@ -598,8 +684,23 @@ impl Watch {
         } else {
             if let Some(status) = self.status_line() {
                 lines.push(status);
+                let stale = self
+                    .running
+                    .as_ref()
+                    .zip(self.shown.as_ref())
+                    .is_some_and(|(r, s)| {
+                        r.work == Work::One(self.current) && r.fingerprint != s.fingerprint
+                    });
+                if stale {
+                    lines.push(dim(
+                        "Until it is done, the result for the files as they were before:",
+                    ));
+                }
             } else if let Some(shown) = &self.shown {
-                lines.push(dim(&format!("Checked in {:.2} s.", shown.took.as_secs_f64())));
+                lines.push(dim(&format!(
+                    "Checked in {:.2} s.",
+                    shown.took.as_secs_f64()
+                )));
             }
             lines.extend(self.result_lines());
             if self.show_hint {
@@ -615,7 +716,11 @@ impl Watch {
             "h hint",
             "l list",
             if self.current_solved() { "n next" } else { "" },
-            if self.options.manual { "Enter check" } else { "r re-run" },
+            if self.options.manual {
+                "Enter check"
+            } else {
+                "r re-run"
+            },
             "c check all",
             "q quit",
         ];
@@ -631,8 +736,16 @@ impl Watch {
             println!("{}", term::fit(&line, 300));
         }
         let said = match &self.shown {
-            Some(Shown { result: Ok(checked), took, .. }) => {
-                format!("{} ({:.2} s)", summary(&checked.outcome), took.as_secs_f64())
+            Some(Shown {
+                result: Ok(checked),
+                took,
+                ..
+            }) => {
+                format!(
+                    "{} ({:.2} s)",
+                    summary(&checked.outcome),
+                    took.as_secs_f64()
+                )
             }
             Some(Shown { result: Err(_), .. }) => "error".to_string(),
             None => return,
@@ -651,31 +764,15 @@ impl Watch {
 fn summary(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Solved(b) => format!("solved, all {} tests pass", b.tests.len()),
-        Outcome::Failing(b) if b.tests.is_empty() => "failing, the tests did not run to the end".to_string(),
+        Outcome::Failing(b) if b.tests.is_empty() => {
+            "failing, the tests did not run to the end".to_string()
+        }
         Outcome::Failing(b) => format!("failing, {} of {} tests pass", b.passed(), b.tests.len()),
         Outcome::CompileError(_) => "does not compile".to_string(),
         Outcome::TimedOut(_) => format!(
             "timed out after {} s, probably a deadlock or an infinite loop",
             run_limit().as_secs()
         ),
-    }
-}
-
-/// The outcome with everything the learner's code printed made safe for the screen.
-fn sanitized(outcome: &Outcome) -> Outcome {
-    let clean = |binary: &course::cargo::Binary| {
-        let mut binary = binary.clone();
-        for test in &mut binary.tests {
-            test.output = term::sanitize(&test.output);
-            test.name = term::sanitize(&test.name);
-        }
-        binary
-    };
-    match outcome {
-        Outcome::Solved(b) => Outcome::Solved(clean(b)),
-        Outcome::Failing(b) => Outcome::Failing(clean(b)),
-        Outcome::TimedOut(b) => Outcome::TimedOut(clean(b)),
-        Outcome::CompileError(e) => Outcome::CompileError(term::sanitize(e)),
     }
 }
 
@@ -690,7 +787,15 @@ fn statuses(root: &Path, manifest: &Manifest) -> Vec<Status> {
 
 /// The worker thread: checks one exercise, or all of them in order, and reports each
 /// result, unless cancelled.
-fn worker(id: u64, root: &Path, manifest: &Manifest, work: Work, fingerprint: String, cancel: &AtomicBool, tx: &Sender<Event>) {
+fn worker(
+    id: u64,
+    root: &Path,
+    manifest: &Manifest,
+    work: Work,
+    fingerprint: String,
+    cancel: &AtomicBool,
+    tx: &Sender<Event>,
+) {
     let indexes: Vec<usize> = match work {
         Work::One(index) => vec![index],
         Work::All => (0..manifest.exercises.len()).collect(),
@@ -705,16 +810,29 @@ fn worker(id: u64, root: &Path, manifest: &Manifest, work: Work, fingerprint: St
             }
         };
         let started = Instant::now();
-        let result = match job::check(root, manifest, exercise, cancel) {
-            Ok(Some(checked)) => Ok(checked),
-            Ok(None) => break,
-            Err(e) => Err(format!("{e:#}")),
+        // A bug of the runner's in a check must not leave watch mode "checking" forever.
+        let check = std::panic::AssertUnwindSafe(|| {
+            check_cancellable(root, manifest, exercise, Crate::Exercise, cancel)
+        });
+        let result = match std::panic::catch_unwind(check) {
+            Ok(Ok(Some(checked))) => Ok(checked),
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => Err(format!("{e:#}")),
+            Err(_) => Err("the runner failed while checking (a bug: please report it)".to_string()),
         };
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let took = started.elapsed();
-        if tx.send(Event::Checked { index, fingerprint, result, took }).is_err() {
+        if tx
+            .send(Event::Checked {
+                index,
+                fingerprint,
+                result,
+                took,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -725,7 +843,9 @@ fn worker(id: u64, root: &Path, manifest: &Manifest, work: Work, fingerprint: St
 
 /// Watches `exercises/` for saves of Rust files and manifests.
 fn watch_files(root: &Path, tx: Sender<Event>) -> Result<impl Drop> {
-    let config = Config::default().with_timeout(DEBOUNCE).with_batch_mode(false);
+    let config = Config::default()
+        .with_timeout(DEBOUNCE)
+        .with_batch_mode(false);
     let mut debouncer = new_debouncer_opt::<_, notify_debouncer_mini::notify::RecommendedWatcher>(
         config,
         move |events: DebounceEventResult| {
@@ -733,11 +853,9 @@ fn watch_files(root: &Path, tx: Sender<Event>) -> Result<impl Drop> {
                 Ok(events) => {
                     // Editors also write swap and backup files (`.x.rs.swp`, `x.rs~`,
                     // vim's `4913`): only a Rust file or a manifest can change a result.
-                    let relevant = events.iter().any(|e| {
-                        e.path
-                            .extension()
-                            .is_some_and(|x| x == "rs" || x == "toml")
-                    });
+                    let relevant = events
+                        .iter()
+                        .any(|e| e.path.extension().is_some_and(|x| x == "rs" || x == "toml"));
                     if !relevant {
                         return;
                     }

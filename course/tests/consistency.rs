@@ -7,19 +7,33 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn real_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A copy of the course with only chapter 01, which must be consistent to start with.
 fn scratch(name: &str) -> PathBuf {
     let root = real_root();
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("consistency").join(name);
+    let dest = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("consistency")
+        .join(name);
     let _ = fs::remove_dir_all(&dest);
-    for dir in ["exercises/01-sync", "solutions/01-sync", "wrong/01-sync", "book/src/ch01-sync"] {
+    for dir in [
+        "exercises/01-sync",
+        "solutions/01-sync",
+        "wrong/01-sync",
+        "book/src/ch01-sync",
+    ] {
         copy_dir(&root.join(dir), &dest.join(dir));
     }
     fs::copy(root.join("book/book.toml"), dest.join("book/book.toml")).unwrap();
-    fs::copy(root.join("book/src/introduction.md"), dest.join("book/src/introduction.md")).unwrap();
+    fs::copy(
+        root.join("book/src/introduction.md"),
+        dest.join("book/src/introduction.md"),
+    )
+    .unwrap();
     // Chapter 01's part of the manifest and of the table of contents.
     let manifest = fs::read_to_string(root.join("exercises/course.toml")).unwrap();
     let end = manifest
@@ -35,7 +49,10 @@ fn scratch(name: &str) -> PathBuf {
         .collect();
     fs::write(dest.join("book/src/SUMMARY.md"), summary).unwrap();
     let found = problems(&dest).unwrap();
-    assert!(found.is_empty(), "the scratch copy should start consistent: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "the scratch copy should start consistent: {found:#?}"
+    );
     dest
 }
 
@@ -63,14 +80,20 @@ fn expect(root: &Path, needle: &str) {
 fn a_missing_solution_is_named() {
     let root = scratch("missing-solution");
     fs::remove_file(root.join("solutions/01-sync/src/ex02_idle.rs")).unwrap();
-    expect(&root, "exercise 01.2-idle has no solution solutions/01-sync/src/ex02_idle.rs");
+    expect(
+        &root,
+        "exercise 01.2-idle has no solution solutions/01-sync/src/ex02_idle.rs",
+    );
 }
 
 #[test]
 fn a_test_file_not_in_the_manifest_is_named() {
     let root = scratch("unlisted-test");
     fs::write(root.join("exercises/01-sync/tests/ex09_extra.rs"), "").unwrap();
-    expect(&root, "exercises/01-sync/tests/ex09_extra.rs is not in the manifest");
+    expect(
+        &root,
+        "exercises/01-sync/tests/ex09_extra.rs is not in the manifest",
+    );
 }
 
 #[test]
@@ -81,17 +104,28 @@ fn a_stub_without_todo_is_named() {
         root.join("exercises/01-sync/src/ex03_interleave.rs"),
     )
     .unwrap();
-    expect(&root, "exercises/01-sync/src/ex03_interleave.rs (exercise 01.3-interleave) has no `todo!()`");
+    expect(
+        &root,
+        "exercises/01-sync/src/ex03_interleave.rs (exercise 01.3-interleave) has no `todo!()`",
+    );
 }
 
 #[test]
 fn an_exercise_whose_page_does_not_link_it_is_named() {
     let root = scratch("unlinked-page");
     let page = root.join("book/src/ch01-sync/overlap.md");
-    let text = fs::read_to_string(&page).unwrap().replace("ex04_overlap.rs", "ex04_elsewhere.rs");
+    let text = fs::read_to_string(&page)
+        .unwrap()
+        .replace("ex04_overlap.rs", "ex04_elsewhere.rs");
     fs::write(&page, text).unwrap();
-    expect(&root, "book/src/ch01-sync/overlap.md teaches exercise 01.4-overlap but does not link its file");
-    expect(&root, "links exercises/01-sync/src/ex04_elsewhere.rs, which is not an exercise");
+    expect(
+        &root,
+        "book/src/ch01-sync/overlap.md teaches exercise 01.4-overlap but does not link its file",
+    );
+    expect(
+        &root,
+        "links exercises/01-sync/src/ex04_elsewhere.rs, which is not an exercise",
+    );
 }
 
 #[test]
@@ -100,12 +134,27 @@ fn a_missing_hint_page_or_wrong_answer_is_named() {
     let path = root.join("exercises/course.toml");
     let text = fs::read_to_string(&path)
         .unwrap()
-        .replace("book = \"ch01-sync/idle-cpu.md\"", "book = \"ch01-sync/nowhere.md\"")
-        .replace("feature = \"ex04-reverse-order\"", "feature = \"ex04-no-such-feature\"");
+        .replace(
+            "book = \"ch01-sync/idle-cpu.md\"",
+            "book = \"ch01-sync/nowhere.md\"",
+        )
+        .replace(
+            "feature = \"ex04-reverse-order\"",
+            "feature = \"ex04-no-such-feature\"",
+        );
     fs::write(&path, text).unwrap();
-    expect(&root, "exercise 01.2-idle names the page book/src/ch01-sync/nowhere.md, which does not exist");
-    expect(&root, "lists the wrong answer `ex04-no-such-feature`, but wrong/01-sync/Cargo.toml has no such feature");
-    expect(&root, "has the feature `ex04-reverse-order`, but no exercise");
+    expect(
+        &root,
+        "exercise 01.2-idle names the page book/src/ch01-sync/nowhere.md, which does not exist",
+    );
+    expect(
+        &root,
+        "lists the wrong answer `ex04-no-such-feature`, but wrong/01-sync/Cargo.toml has no such feature",
+    );
+    expect(
+        &root,
+        "has the feature `ex04-reverse-order`, but no exercise",
+    );
 }
 
 #[test]
@@ -115,7 +164,10 @@ fn an_untested_ignore_block_and_a_bare_fence_are_named() {
     let mut text = fs::read_to_string(&page).unwrap();
     text.push_str("\n```rust,ignore\nlet never_tested = 1;\n```\n\n```\nno language\n```\n");
     fs::write(&page, text).unwrap();
-    expect(&root, "`ignore` is only for blocks that {{#include}} crate code");
+    expect(
+        &root,
+        "`ignore` is only for blocks that {{#include}} crate code",
+    );
     expect(&root, "a code block without a language");
 }
 
@@ -123,7 +175,9 @@ fn an_untested_ignore_block_and_a_bare_fence_are_named() {
 fn an_include_of_a_missing_anchor_is_named() {
     let root = scratch("anchor");
     let page = root.join("book/src/ch01-sync/overlap.md");
-    let text = fs::read_to_string(&page).unwrap().replace("ex04_overlap.rs:device}}", "ex04_overlap.rs:devise}}");
+    let text = fs::read_to_string(&page)
+        .unwrap()
+        .replace("ex04_overlap.rs:device}}", "ex04_overlap.rs:devise}}");
     fs::write(&page, text).unwrap();
     expect(&root, "includes the anchor `devise`");
 }

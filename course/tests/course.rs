@@ -28,7 +28,10 @@ const NESTED_LIMIT: Duration = Duration::from_secs(30 * 60);
 const PARALLEL_RUNS: usize = 6;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn report(problems: &[String], what: &str) {
@@ -55,11 +58,20 @@ fn every_stub_fails_every_one_of_its_tests() {
         let mut cmd = cargo::cargo(&root);
         cmd.args(["test", "--no-fail-fast", "-p", &chapter.package()]);
         let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
-        assert!(!run.timed_out, "cargo test -p {} did not finish", chapter.package());
+        assert!(
+            !run.timed_out,
+            "cargo test -p {} did not finish",
+            chapter.package()
+        );
         let binaries = parse_test_output(&run.text);
-        problems.extend(verify::judge_stubs(&manifest, chapter, &binaries, &run.text));
+        problems.extend(verify::judge_stubs(
+            &manifest, chapter, &binaries, &run.text,
+        ));
     }
-    report(&problems, "some exercise stubs are not what a learner should start from");
+    report(
+        &problems,
+        "some exercise stubs are not what a learner should start from",
+    );
 }
 
 #[test]
@@ -89,14 +101,22 @@ fn every_wrong_answer_fails_its_exercises_tests() {
                     let found = if run.timed_out {
                         Some(format!("the wrong answer {} did not finish", wrong.feature))
                     } else {
-                        verify::judge_wrong(exercise, wrong, &parse_test_output(&run.text), &run.text)
+                        verify::judge_wrong(
+                            exercise,
+                            wrong,
+                            &parse_test_output(&run.text),
+                            &run.text,
+                        )
                     };
                     problems.lock().unwrap().extend(found);
                 }
             });
         }
     });
-    report(&problems.into_inner().unwrap(), "some wrong answers get past the tests");
+    report(
+        &problems.into_inner().unwrap(),
+        "some wrong answers get past the tests",
+    );
 }
 
 #[test]
@@ -104,7 +124,11 @@ fn the_book_builds_with_no_broken_links() {
     let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book");
     let _ = std::fs::remove_dir_all(&dest);
     let index = book::build(&root(), &dest).unwrap_or_else(|e| panic!("{e:#}"));
-    assert!(index.is_file(), "the book has no first page at {}", index.display());
+    assert!(
+        index.is_file(),
+        "the book has no first page at {}",
+        index.display()
+    );
     let introduction = std::fs::read_to_string(&index).unwrap();
     assert!(
         introduction.contains("Async Processing in Rust"),

@@ -13,7 +13,10 @@ fn manifest() -> Manifest {
 fn run_of(binary: &str, results: &[(&str, bool)]) -> String {
     let mut text = format!("     Running tests/{binary}.rs (target/debug/deps/{binary}-0)\n");
     for (name, ok) in results {
-        text.push_str(&format!("test {name} ... {}\n", if *ok { "ok" } else { "FAILED" }));
+        text.push_str(&format!(
+            "test {name} ... {}\n",
+            if *ok { "ok" } else { "FAILED" }
+        ));
     }
     text.push_str("test result: done\n");
     text
@@ -27,7 +30,10 @@ fn a_stub_that_passes_a_test_is_named_with_the_test() {
     for exercise in manifest.exercises_of(chapter) {
         let module = exercise.module();
         let pass = exercise.number() == 2;
-        text.push_str(&run_of(&module, &[("a_real_check", false), ("checks_nothing", pass)]));
+        text.push_str(&run_of(
+            &module,
+            &[("a_real_check", false), ("checks_nothing", pass)],
+        ));
     }
     let problems = judge_stubs(&manifest, chapter, &parse_test_output(&text), &text);
     let second = manifest.exercises_of(chapter).nth(1).unwrap();
@@ -57,8 +63,14 @@ fn a_wrong_answer_that_passes_every_test_is_named() {
     let text = run_of(&exercise.module(), &[("a", true), ("b", true)]);
     let problem = judge_wrong(exercise, wrong, &parse_test_output(&text), &text)
         .expect("a wrong answer that passes must be reported");
-    assert!(problem.contains(&wrong.feature) && problem.contains(&exercise.id), "{problem}");
+    assert!(
+        problem.contains(&wrong.feature) && problem.contains(&exercise.id),
+        "{problem}"
+    );
 
     let caught = run_of(&exercise.module(), &[("a", true), ("b", false)]);
-    assert_eq!(judge_wrong(exercise, wrong, &parse_test_output(&caught), &caught), None);
+    assert_eq!(
+        judge_wrong(exercise, wrong, &parse_test_output(&caught), &caught),
+        None
+    );
 }

@@ -13,7 +13,10 @@ fn course() -> &'static Path {
     COPY.get_or_init(|| {
         let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-course");
         let _ = std::fs::remove_dir_all(&dest);
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"), &dest);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"),
+            &dest,
+        );
         dest
     })
 }
@@ -52,11 +55,17 @@ fn text(out: &Output) -> String {
 fn a_solved_exercise_passes_and_is_listed_as_solved() {
     let out = course_cmd(&["check", "01.1-pass"]);
     let said = text(&out);
-    assert!(out.status.success(), "check of a solved exercise must succeed:\n{said}");
+    assert!(
+        out.status.success(),
+        "check of a solved exercise must succeed:\n{said}"
+    );
     assert!(said.contains("All 1 tests pass"), "{said}");
     let list = text(&course_cmd(&["list"]));
     let line = list.lines().find(|l| l.contains("01.1-pass")).unwrap();
-    assert!(line.contains("solved"), "list must show 01.1-pass solved: {line}");
+    assert!(
+        line.contains("solved"),
+        "list must show 01.1-pass solved: {line}"
+    );
 }
 
 #[test]
@@ -65,11 +74,20 @@ fn a_failing_test_shows_its_message_not_cargo_noise() {
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("✗ two_and_two_make_four"), "{said}");
-    assert!(said.contains("expected 2 + 2 = 4, got 5"), "the test's own message: {said}");
+    assert!(
+        said.contains("expected 2 + 2 = 4, got 5"),
+        "the test's own message: {said}"
+    );
     assert!(said.contains("1 of 2 tests pass"), "{said}");
     assert!(said.contains("✓ zero_is_neutral"), "{said}");
-    assert!(!said.contains("RUST_BACKTRACE"), "no backtrace note: {said}");
-    assert!(said.contains("cargo course hint 01.2-fail"), "offers the hint: {said}");
+    assert!(
+        !said.contains("RUST_BACKTRACE"),
+        "no backtrace note: {said}"
+    );
+    assert!(
+        said.contains("cargo course hint 01.2-fail"),
+        "offers the hint: {said}"
+    );
 }
 
 #[test]
@@ -77,7 +95,10 @@ fn a_deadlock_is_stopped_and_named() {
     let out = course_cmd(&["check", "01.3-deadlock"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("probably a deadlock or an infinite loop"), "{said}");
+    assert!(
+        said.contains("probably a deadlock or an infinite loop"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -86,7 +107,10 @@ fn a_compile_error_is_shown_readably() {
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("does not compile"), "{said}");
-    assert!(said.contains("mismatched types"), "the compiler's message: {said}");
+    assert!(
+        said.contains("mismatched types"),
+        "the compiler's message: {said}"
+    );
     assert!(said.contains("ex01_broken.rs"), "the file: {said}");
 }
 
@@ -102,7 +126,10 @@ fn an_unknown_id_fails_with_the_closest_ids() {
     let out = course_cmd(&["check", "01.2-fial"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
-    assert!(said.contains("no exercise or chapter `01.2-fial`"), "{said}");
+    assert!(
+        said.contains("no exercise or chapter `01.2-fial`"),
+        "{said}"
+    );
     assert!(said.contains("Closest: 01.2-fail"), "{said}");
 }
 
@@ -112,4 +139,155 @@ fn a_hint_is_shown_by_id_or_short_id() {
         let said = text(&course_cmd(&["hint", id]));
         assert!(said.contains("Two and two make four."), "{said}");
     }
+}
+
+#[test]
+fn a_test_that_prints_megabytes_does_not_flood_the_screen() {
+    let out = course_cmd(&["check", "01.5-noisy"]);
+    let said = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &said[..said.len().min(2000)]
+    );
+    assert!(
+        said.contains("✗ is_quiet"),
+        "{}",
+        &said[..said.len().min(2000)]
+    );
+    assert!(said.len() < 20_000, "{} bytes printed", said.len());
+    assert!(
+        !said.contains('\x1b'),
+        "the test's escape sequences must not reach the terminal"
+    );
+}
+
+/// A copy of the fixture course of its own, for a test that edits files.
+fn fresh_course(name: &str) -> PathBuf {
+    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("runner-{name}"));
+    let _ = std::fs::remove_dir_all(&dest);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"),
+        &dest,
+    );
+    dest
+}
+
+fn course_in(course: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_course"))
+        .args(args)
+        .current_dir(course)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the runner must start")
+}
+
+fn git(course: &Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .args([
+            "-c",
+            "user.name=course",
+            "-c",
+            "user.email=course@example.invalid",
+        ])
+        .args(args)
+        .current_dir(course)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn reset_brings_the_stub_back_and_keeps_the_learners_file() {
+    let course = fresh_course("reset");
+    // The stub's original is the one in git: make the copy a clone-like checkout.
+    if !(git(&course, &["init", "-q"])
+        && git(&course, &["add", "-A"])
+        && git(&course, &["commit", "-qm", "stubs"]))
+    {
+        eprintln!("git is not available: skipping the reset test");
+        return;
+    }
+    let file = course.join("exercises/01-demo/src/ex04_stub.rs");
+    let stub = std::fs::read_to_string(&file).unwrap();
+    let mine = "pub fn answer() -> u32 {\n    41 // almost\n}\n";
+    std::fs::write(&file, mine).unwrap();
+
+    let out = course_in(&course, &["reset", "01.4"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        stub,
+        "the stub is back: {said}"
+    );
+    let backup = said
+        .split_whitespace()
+        .find(|w| w.contains(".course/backups/01.4-stub-"))
+        .unwrap_or_else(|| panic!("it must print where the learner's version went: {said}"));
+    assert_eq!(
+        std::fs::read_to_string(course.join(backup)).unwrap(),
+        mine,
+        "{said}"
+    );
+
+    let again = text(&course_in(&course, &["reset", "01.4-stub"]));
+    assert!(again.contains("already the stub"), "{again}");
+}
+
+#[test]
+fn reset_outside_git_fails_clearly_and_touches_nothing() {
+    let course = fresh_course("reset-no-git");
+    let file = course.join("exercises/01-demo/src/ex04_stub.rs");
+    std::fs::write(&file, "// mine\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_course"))
+        .args(["reset", "01.4"])
+        .current_dir(&course)
+        .env("NO_COLOR", "1")
+        // Not the repository this test runs in, if any.
+        .env("GIT_CEILING_DIRECTORIES", course.parent().unwrap())
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("original stub"), "{said}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "// mine\n");
+    assert!(
+        !course.join(".course/backups").exists(),
+        "no backup without a reset"
+    );
+}
+
+#[test]
+fn reset_and_solution_name_the_closest_ids_for_an_unknown_one() {
+    for command in ["reset", "solution"] {
+        let out = course_cmd(&[command, "01.4-stbu"]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains("Closest: 01.4-stub"), "{said}");
+    }
+}
+
+#[test]
+fn the_solution_is_offered_once_solved_or_with_force() {
+    let course = fresh_course("solution");
+    let out = course_in(&course, &["solution", "01.2"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "not solved yet: {said}");
+    assert!(said.contains("--force"), "{said}");
+
+    let out = course_in(&course, &["solution", "01.2", "--force"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("if a == 0 && b == 0"), "the solution: {said}");
+    assert!(
+        said.contains("-pub fn add(a: u32, b: u32) -> u32 { a * b + 1 }"),
+        "the diff: {said}"
+    );
+
+    assert!(course_in(&course, &["check", "01.1"]).status.success());
+    let said = text(&course_in(&course, &["solution", "01.1"]));
+    assert!(said.contains("same as the solution"), "{said}");
 }

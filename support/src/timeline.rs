@@ -246,7 +246,11 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
 fn lane_order(lane: &str) -> (bool, String, u64) {
     let digits = lane.len() - lane.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let (name, number) = lane.split_at(lane.len() - digits);
-    (lane != "main", name.to_string(), number.parse().unwrap_or(0))
+    (
+        lane != "main",
+        name.to_string(),
+        number.parse().unwrap_or(0),
+    )
 }
 
 /// A round step for the time axis (1, 2 or 5 times a power of ten) giving 4 to 10 ticks.

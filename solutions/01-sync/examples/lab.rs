@@ -56,7 +56,10 @@ impl Device for SlowServer {
 
     fn wait(&self, ticket: Ticket) -> u64 {
         self.timeline.record("wait", Kind::Wait, || {
-            ticket.answer.recv().expect("the server thread always answers")
+            ticket
+                .answer
+                .recv()
+                .expect("the server thread always answers")
         })
     }
 }
@@ -76,8 +79,13 @@ fn main() {
     let out = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch01-sync"));
-    println!("{:<28} {:>11} {:>12}", "run (3 tasks, 1 thread)", "total", "CPU idle");
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch01-sync")
+        });
+    println!(
+        "{:<28} {:>11} {:>12}",
+        "run (3 tasks, 1 thread)", "total", "CPU idle"
+    );
 
     // 1. Three CPU-bound tasks, one after another.
     let cpu = Timeline::new();
@@ -91,18 +99,26 @@ fn main() {
     // 2. Three I/O-bound tasks: a little work to prepare a request, a long wait for the
     //    answer, a little work on the answer. One after another.
     let io = Arc::new(Timeline::new());
-    let server = SlowServer { timeline: Arc::clone(&io) };
+    let server = SlowServer {
+        timeline: Arc::clone(&io),
+    };
     for i in 1..=3 {
         io.record(&format!("prep {i}"), Kind::Cpu, || count_primes(60_000));
         fetch_one_by_one(&server, &[i]);
         io.record(&format!("use {i}"), Kind::Cpu, || count_primes(60_000));
     }
-    let main_only: Vec<Span> = io.spans().into_iter().filter(|s| s.lane == "main").collect();
+    let main_only: Vec<Span> = io
+        .spans()
+        .into_iter()
+        .filter(|s| s.lane == "main")
+        .collect();
     report("I/O-bound, in sequence", &main_only);
 
     // 3. The same requests, overlapped: all sent first, then all collected.
     let overlapped = Arc::new(Timeline::new());
-    let server = SlowServer { timeline: Arc::clone(&overlapped) };
+    let server = SlowServer {
+        timeline: Arc::clone(&overlapped),
+    };
     for i in 1..=3 {
         overlapped.record(&format!("prep {i}"), Kind::Cpu, || count_primes(60_000));
     }
@@ -110,8 +126,11 @@ fn main() {
     for i in 1..=3 {
         overlapped.record(&format!("use {i}"), Kind::Cpu, || count_primes(60_000));
     }
-    let main_only: Vec<Span> =
-        overlapped.spans().into_iter().filter(|s| s.lane == "main").collect();
+    let main_only: Vec<Span> = overlapped
+        .spans()
+        .into_iter()
+        .filter(|s| s.lane == "main")
+        .collect();
     report("I/O-bound, overlapped", &main_only);
 
     std::fs::create_dir_all(&out).expect("cannot create the output folder");
@@ -119,7 +138,10 @@ fn main() {
     for (file, svg) in [
         ("cpu-bound.svg", cpu.to_svg("1 thread, 3 CPU-bound tasks")),
         ("io-bound.svg", io.to_svg("1 thread, 3 I/O-bound tasks")),
-        ("overlapped.svg", overlapped.to_svg("1 thread, 3 requests overlapped")),
+        (
+            "overlapped.svg",
+            overlapped.to_svg("1 thread, 3 requests overlapped"),
+        ),
     ] {
         std::fs::write(out.join(file), svg).expect("cannot write a picture");
         println!("wrote {}", out.join(file).display());
