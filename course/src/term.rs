@@ -133,15 +133,29 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
         .count()
         .min(width / 2)
         + 2;
-    let mut rows = vec![chars[..width].iter().collect::<String>()];
-    let step = width - indent;
-    for chunk in chars[width..].chunks(step) {
-        rows.push(format!(
-            "{}{}",
-            " ".repeat(indent),
-            chunk.iter().collect::<String>()
-        ));
+    let mut rows = Vec::new();
+    let mut rest: &[char] = &chars;
+    let mut room = width;
+    while rest.len() > room {
+        // Break after the last space that leaves the row at least half full; a word
+        // longer than that (a path, say) is cut where the row ends.
+        let cut = rest[..room]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|&at| at > room / 2)
+            .map_or(room, |at| at + 1);
+        let margin = if rows.is_empty() { 0 } else { indent };
+        let row: String = rest[..cut].iter().collect();
+        rows.push(format!("{}{}", " ".repeat(margin), row.trim_end()));
+        rest = &rest[cut..];
+        room = width - indent;
     }
+    let margin = if rows.is_empty() { 0 } else { indent };
+    rows.push(format!(
+        "{}{}",
+        " ".repeat(margin),
+        rest.iter().collect::<String>()
+    ));
     rows
 }
 

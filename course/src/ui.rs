@@ -135,7 +135,12 @@ pub fn failure_message(test: &TestResult) -> Vec<String> {
         out.truncate(12);
         out.push(format!("[… {dropped} more lines …]"));
     }
-    if let Some(location) = location {
+    // Where the panic was raised, unless it was inside the course's own helpers (a
+    // timeout or a rendezvous): that place says nothing about the learner's code.
+    if let Some(location) = location
+        && !location.starts_with("support/")
+        && !location.contains("/support/src/")
+    {
         out.push(dim(&format!("(at {location})")));
     }
     out

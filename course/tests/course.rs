@@ -8,8 +8,8 @@
 //!    doctests, so `cargo test` runs them too).
 //!
 //! 2 and 3 run cargo on the same target directory; cargo has released its build lock by
-//! the time these tests run. They run one at a time (`CARGO_LOCK`), since they would only
-//! wait for each other's lock anyway.
+//! the time these tests run, and the nested runs take turns on it for their builds while
+//! their tests run side by side.
 
 use course::cargo::{self, parse_test_output};
 use course::manifest::Manifest;
@@ -18,8 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-static CARGO_LOCK: Mutex<()> = Mutex::new(());
 
 /// A nested cargo run may have to compile a whole chapter (and tokio) on a cold cache.
 const NESTED_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -50,7 +48,6 @@ fn the_manifest_the_crates_and_the_book_agree() {
 
 #[test]
 fn every_stub_fails_every_one_of_its_tests() {
-    let _one_at_a_time = CARGO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let root = root();
     let manifest = Manifest::load(&root).unwrap();
     let mut problems = Vec::new();
@@ -76,7 +73,6 @@ fn every_stub_fails_every_one_of_its_tests() {
 
 #[test]
 fn every_wrong_answer_fails_its_exercises_tests() {
-    let _one_at_a_time = CARGO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let root = root();
     let manifest = Manifest::load(&root).unwrap();
     let jobs: Vec<_> = manifest
@@ -96,7 +92,10 @@ fn every_wrong_answer_fails_its_exercises_tests() {
                     let chapter = manifest.chapter_of(exercise);
                     let mut cmd = cargo::cargo(&root);
                     cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
-                        .args(["--features", &wrong.feature, "--test", &exercise.module()]);
+                        .args(["--features", &wrong.feature, "--test", &exercise.module()])
+                        // All tests at once: a wrong answer that deadlocks makes each of
+                        // its tests wait out a 10 s limit, better side by side.
+                        .args(["--", "--test-threads=16"]);
                     let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
                     let found = if run.timed_out {
                         Some(format!("the wrong answer {} did not finish", wrong.feature))

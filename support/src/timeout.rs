@@ -55,8 +55,10 @@ where
             let _ = worker.join();
             panic::resume_unwind(payload)
         }
+        // The message does not repeat the test's name (every report shows it already),
+        // so that a runner can say once that several tests timed out the same way.
         Err(_) => panic!(
-            "probably a deadlock or an infinite loop: `{test}` did not finish within {} s. \
+            "probably a deadlock or an infinite loop: the test did not finish within {} s. \
              Look for a lock that is never released, a join or receive that waits for \
              something that never comes, or a loop that never yields.",
             limit.as_secs()
