@@ -18,6 +18,8 @@
 //! assert_eq!(spans[0].label, "think");
 //! ```
 
+#[cfg(feature = "mutations")]
+pub mod mutations;
 mod rendezvous;
 mod timeline;
 mod timeout;
