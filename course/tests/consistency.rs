@@ -2,6 +2,8 @@
 //! chapter 01 of the real course into a scratch folder, breaks one thing, and reads the
 //! report.
 
+mod common;
+
 use course::verify::problems;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ fn scratch(name: &str) -> PathBuf {
         "wrong/01-sync",
         "book/src/ch01-sync",
     ] {
-        copy_dir(&root.join(dir), &dest.join(dir));
+        common::copy_dir(&root.join(dir), &dest.join(dir));
     }
     fs::copy(root.join("book/book.toml"), dest.join("book/book.toml")).unwrap();
     fs::copy(
@@ -54,18 +56,6 @@ fn scratch(name: &str) -> PathBuf {
         "the scratch copy should start consistent: {found:#?}"
     );
     dest
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn expect(root: &Path, needle: &str) {

@@ -2,6 +2,8 @@
 //! (`tests/fixture-course`): a solved exercise, a failing one, one that never finishes,
 //! one not started and one that does not compile.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -10,27 +12,7 @@ use std::sync::OnceLock;
 /// it, apart from the progress cache, which is safe to share).
 fn course() -> &'static Path {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
-    COPY.get_or_init(|| {
-        let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-course");
-        let _ = std::fs::remove_dir_all(&dest);
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"),
-            &dest,
-        );
-        dest
-    })
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+    COPY.get_or_init(|| common::fixture_copy("fixture-course"))
 }
 
 fn course_cmd(args: &[&str]) -> Output {
@@ -163,17 +145,6 @@ fn a_test_that_prints_megabytes_does_not_flood_the_screen() {
     );
 }
 
-/// A copy of the fixture course of its own, for a test that edits files.
-fn fresh_course(name: &str) -> PathBuf {
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("runner-{name}"));
-    let _ = std::fs::remove_dir_all(&dest);
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"),
-        &dest,
-    );
-    dest
-}
-
 fn course_in(course: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_course"))
         .args(args)
@@ -201,7 +172,7 @@ fn git(course: &Path, args: &[&str]) -> bool {
 
 #[test]
 fn reset_brings_the_stub_back_and_keeps_the_learners_file() {
-    let course = fresh_course("reset");
+    let course = common::fixture_copy("runner-reset");
     // The stub's original is the one in git: make the copy a clone-like checkout.
     if !(git(&course, &["init", "-q"])
         && git(&course, &["add", "-A"])
@@ -239,7 +210,7 @@ fn reset_brings_the_stub_back_and_keeps_the_learners_file() {
 
 #[test]
 fn reset_outside_git_fails_clearly_and_touches_nothing() {
-    let course = fresh_course("reset-no-git");
+    let course = common::fixture_copy("runner-reset-no-git");
     let file = course.join("exercises/01-demo/src/ex04_stub.rs");
     std::fs::write(&file, "// mine\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_course"))
@@ -272,7 +243,7 @@ fn reset_and_solution_name_the_closest_ids_for_an_unknown_one() {
 
 #[test]
 fn the_solution_is_offered_once_solved_or_with_force() {
-    let course = fresh_course("solution");
+    let course = common::fixture_copy("runner-solution");
     let out = course_in(&course, &["solution", "01.2"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(2), "not solved yet: {said}");

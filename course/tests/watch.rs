@@ -2,8 +2,10 @@
 //! --plain`): the test types commands on its stdin, edits the fixture course's files, and
 //! reads the result lines it prints. Every wait is bounded.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -13,29 +15,6 @@ use std::time::{Duration, Instant};
 /// shared machine. Later checks take a fraction of a second.
 const FIRST: Duration = Duration::from_secs(180);
 const LATER: Duration = Duration::from_secs(60);
-
-/// A fresh copy of the fixture course for one test (tests here edit files).
-fn fresh_course(name: &str) -> PathBuf {
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("watch-{name}"));
-    let _ = std::fs::remove_dir_all(&dest);
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-course"),
-        &dest,
-    );
-    dest
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// A running `cargo course watch --plain`, its stdin, and its stdout as lines.
 struct Session {
@@ -161,7 +140,7 @@ fn write(course: &Path, file: &str, text: &str) {
 
 #[test]
 fn watch_mode_follows_the_learner_from_exercise_to_exercise() {
-    let course = fresh_course("loop");
+    let course = common::fixture_copy("watch-loop");
     let mut watch = Session::start(&course, 3);
 
     // The first unsolved exercise in manifest order, with its file and book page.
@@ -292,7 +271,7 @@ fn watch_mode_follows_the_learner_from_exercise_to_exercise() {
 
 #[test]
 fn quitting_during_a_deadlocked_check_stops_it_at_once() {
-    let course = fresh_course("quit");
+    let course = common::fixture_copy("watch-quit");
     // Start at the deadlock: mark the two before it solved by checking them.
     for id in ["01.1", "01.2"] {
         if id == "01.2" {
@@ -345,7 +324,7 @@ fn quitting_during_a_deadlocked_check_stops_it_at_once() {
 
 #[test]
 fn without_a_terminal_it_checks_once_and_ends_on_its_own() {
-    let course = fresh_course("once");
+    let course = common::fixture_copy("watch-once");
     // The first run solves 01.1 (its file is already right); the second goes on to 01.2.
     let runs: [(&[&str], &str, &str, i32); 2] = [
         (&[], "01.1-pass", "All 1 tests pass", 0),
@@ -385,7 +364,7 @@ fn without_a_terminal_it_checks_once_and_ends_on_its_own() {
 
 #[test]
 fn check_all_checks_every_exercise_and_lists_them() {
-    let course = fresh_course("all");
+    let course = common::fixture_copy("watch-all");
     let mut watch = Session::start(&course, 3);
     watch.expect("-- 01.1-pass:", FIRST);
     watch.send("c");
@@ -415,7 +394,7 @@ fn check_all_checks_every_exercise_and_lists_them() {
 
 #[test]
 fn manual_mode_checks_on_enter_not_on_save() {
-    let course = fresh_course("manual");
+    let course = common::fixture_copy("watch-manual");
     let mut watch = Session::start_with(&course, 3, &["watch", "01.2", "--manual", "--plain"]);
     let said = watch.expect("-- 01.2-fail:", FIRST);
     assert!(said.contains("1 of 2 tests pass"), "{said}");
