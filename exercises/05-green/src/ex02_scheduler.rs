@@ -162,10 +162,8 @@ struct Thread {
     turns: u64,
 }
 
-/// Everything the scheduler knows, in one thread-local.
+/// Everything the scheduler knows that changes while it runs.
 struct State {
-    /// Inside a [`run`] on this OS thread.
-    active: bool,
     /// The green thread running now.
     current: GreenId,
     /// Green threads ready to run, in turn order: round robin is push back, pop front.
@@ -173,10 +171,6 @@ struct State {
     threads: Vec<Thread>,
     /// How many threads have not finished yet: `run` ends when it reaches 0.
     live: usize,
-    /// The `Context::suspend` of the context type `run_with` was called with.
-    suspend: fn(),
-    /// That context type is `Corosensei`: its `suspend` can be called directly.
-    corosensei: bool,
     timers: TimerQueue,
     /// The I/O reactor, once a green thread has used green I/O in this run (as an
     /// `IoDriver` for the loop, and as `Any` so that 05.4 can get its own type back).
@@ -186,15 +180,12 @@ struct State {
 }
 
 impl State {
-    const fn new() -> Self {
+    fn new() -> Self {
         Self {
-            active: false,
             current: 0,
             ready: VecDeque::new(),
             threads: Vec::new(),
             live: 0,
-            suspend: not_in_run,
-            corosensei: false,
             timers: TimerQueue::new(),
             io: None,
             since_io_check: 0,
@@ -218,27 +209,57 @@ impl State {
     }
 }
 
+/// A scheduler while it runs: owned by [`run_with`], on the OS thread's own stack.
+struct Scheduler {
+    /// How green code switches back to the loop.
+    switch: Switch,
+    state: RefCell<State>,
+}
+
+/// How green code switches back to the loop: `Context::suspend` of the context type
+/// `run_with` was called with.
+#[derive(Clone, Copy)]
+enum Switch {
+    /// `Corosensei::suspend`, called directly.
+    Corosensei,
+    /// Any other context's `suspend`.
+    Other(fn()),
+}
+
 thread_local! {
     // A thread-local rather than a handle passed around: green code calls `spawn` and
     // `yield_now` from any depth, like gevent's functions, and a scheduler belongs to one
     // OS thread anyway (its green threads' stacks are `!Send`).
-    static STATE: RefCell<State> = const { RefCell::new(State::new()) };
+    //
+    // It holds only a pointer to the `Scheduler` in `run_with`'s frame, null outside
+    // `run`. A `Cell` of a pointer needs no destructor, so reading it is one load; a
+    // thread-local that owned the state would check at every access that its destructor
+    // is registered, and that check sits on the path of every yield.
+    static SCHEDULER: Cell<*const Scheduler> = const { Cell::new(ptr::null()) };
 }
 
-fn not_in_run() {
-    panic!("this must be called inside `run`");
+/// The scheduler running on this OS thread. Panics outside `run`.
+///
+/// The pointer is valid to read for as long as the caller does not return: `run_with`
+/// sets it to its own `Scheduler`, which it never moves, and sets it back to null before
+/// that value is dropped, panics included (see `Reset`). Green code runs only while
+/// `run_with` runs, and only on this OS thread.
+#[inline(always)]
+fn running() -> *const Scheduler {
+    let scheduler = SCHEDULER.get();
+    if scheduler.is_null() {
+        outside_run();
+    }
+    scheduler
 }
 
 /// Runs `f` on the scheduler's state. Never call `suspend` inside: the borrow would be
 /// held across the switch and the next green thread would find the state locked.
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with_borrow_mut(|state| {
-        if !state.active {
-            outside_run();
-        }
-        f(state)
-    })
+    // SAFETY: see `running`; the reference does not outlive this call.
+    let state = unsafe { &(*running()).state };
+    f(&mut state.borrow_mut())
 }
 
 /// The panic of [`with`], kept out of line: the check runs at every yield, and a panic's
@@ -256,9 +277,9 @@ pub fn run<T: 'static>(main: impl FnOnce() -> T + 'static) -> T {
 
 /// What the loop does next.
 enum Step {
-    Run(GreenId, Option<Box<dyn FnOnce()>>),
+    Run(GreenId),
     /// Look for ready I/O without blocking, then decide again.
-    CheckIo(Rc<dyn IoDriver>),
+    CheckIo,
     Wait,
     Done,
 }
@@ -267,23 +288,28 @@ enum Step {
 /// all of them have finished. Returns what `main` returned; if `main` panicked, the panic
 /// goes on from here.
 pub fn run_with<C: Context, T: 'static>(main: impl FnOnce() -> T + 'static) -> T {
-    STATE.with_borrow_mut(|state| {
-        assert!(!state.active, "`run` was called inside `run`");
-        *state = State::new();
-        state.active = true;
-        state.suspend = C::suspend;
-        state.corosensei = TypeId::of::<C>() == TypeId::of::<Corosensei>();
-    });
-    // Reset the state however we leave, panics included.
+    assert!(SCHEDULER.get().is_null(), "`run` was called inside `run`");
+    let switch = if TypeId::of::<C>() == TypeId::of::<Corosensei>() {
+        Switch::Corosensei
+    } else {
+        Switch::Other(C::suspend)
+    };
+    let scheduler = Scheduler {
+        switch,
+        state: RefCell::new(State::new()),
+    };
+    SCHEDULER.set(&scheduler);
+    // Clear the pointer however we leave, panics included (`_reset` is dropped before
+    // `scheduler`, in reverse order of declaration).
     let _reset = Reset;
     let main = spawn(main);
-    // The contexts live here, on the OS thread's own stack, not in the thread-local:
-    // `resume` runs while no borrow of the state is held.
+    // The contexts live here, not in the state: `resume` runs while no borrow of the
+    // state is held.
     let mut contexts: Vec<Option<C>> = Vec::new();
     loop {
         match next_step() {
-            Step::Run(id, body) => run_turn(&mut contexts, id, body),
-            Step::CheckIo(driver) => driver.poll(Some(Duration::ZERO)),
+            Step::Run(id) => run_turn(&mut contexts, id),
+            Step::CheckIo => check_io(),
             Step::Wait => {
                 if !wait_for_outside_events() {
                     // Nothing is ready and nothing can ever wake the parked threads. Their
@@ -311,7 +337,7 @@ struct Reset;
 
 impl Drop for Reset {
     fn drop(&mut self) {
-        STATE.with_borrow_mut(|state| *state = State::new());
+        SCHEDULER.set(ptr::null());
     }
 }
 
@@ -322,14 +348,14 @@ impl Drop for Reset {
 fn next_step() -> Step {
     with(|state| {
         wake_expired_timers(state);
-        if let Some(driver) = io_check_due(state) {
-            return Step::CheckIo(driver);
+        if io_check_due(state) {
+            return Step::CheckIo;
         }
         match state.ready.pop_front() {
             Some(id) => {
                 state.current = id;
                 state.threads[id].turns += 1;
-                Step::Run(id, state.threads[id].body.take())
+                Step::Run(id)
             }
             None if state.live == 0 => Step::Done,
             None => Step::Wait,
@@ -337,24 +363,14 @@ fn next_step() -> Step {
     })
 }
 
-/// One turn: resumes green thread `id` until it yields, parks or finishes. `body` is
-/// `Some` on its first turn: its context does not exist yet.
+/// One turn: resumes green thread `id` until it yields, parks or finishes.
 #[inline(always)]
-fn run_turn<C: Context>(
-    contexts: &mut Vec<Option<C>>,
-    id: GreenId,
-    body: Option<Box<dyn FnOnce()>>,
-) {
-    if let Some(body) = body {
-        // Contexts are built lazily, on the first turn: spawning stays cheap.
-        if contexts.len() <= id {
-            contexts.resize_with(id + 1, || None);
-        }
-        contexts[id] = Some(C::new(body));
-    }
-    let context = contexts[id]
-        .as_mut()
-        .expect("a ready green thread has a context");
+fn run_turn<C: Context>(contexts: &mut Vec<Option<C>>, id: GreenId) {
+    let context = match contexts.get_mut(id) {
+        Some(Some(context)) => context,
+        // Its first turn: its context does not exist yet.
+        _ => start(contexts, id),
+    };
     // No borrow of the state is held here: the green thread will borrow it itself.
     if context.resume() {
         // Finished: free its stack now, and wake the thread that joins it.
@@ -363,13 +379,25 @@ fn run_turn<C: Context>(
     }
 }
 
+/// Builds green thread `id`'s context from its body. Contexts are built on the first
+/// turn, not by `spawn`: spawning stays cheap, and a thread's stack exists only once it
+/// runs. (Out of line: it runs once per thread, `run_turn` at every yield.)
+#[inline(never)]
+fn start<C: Context>(contexts: &mut Vec<Option<C>>, id: GreenId) -> &mut C {
+    let body = with(|state| state.threads[id].body.take()).expect("a thread starts once");
+    if contexts.len() <= id {
+        contexts.resize_with(id + 1, || None);
+    }
+    contexts[id].insert(C::new(body))
+}
+
 /// Starts a green thread that will run `f`. It runs when its turn comes, not now.
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     todo!("wrap f so that its result (or its panic) lands in a slot; add a Thread; queue its id")
 }
 
 /// Gives the other ready green threads a turn; this one goes to the back of the queue.
-#[inline]
+#[inline(always)]
 pub fn yield_now() {
     todo!("like park, but instead of parking, go to the back of the ready queue")
 }
@@ -389,17 +417,18 @@ impl<T> JoinHandle<T> {
     }
 }
 
-/// Switches away from the running green thread.
+/// Switches away from the running green thread, back to the loop.
 ///
 /// With corosensei, `Corosensei::suspend` is called directly so that it is inlined into
 /// the caller: a switch buried in a function called through a pointer costs several times
 /// more (the lab measures it), as the CPU's return-address prediction goes wrong.
 #[inline(always)]
-fn switch_out((suspend, corosensei): (fn(), bool)) {
-    if corosensei {
-        Corosensei::suspend();
-    } else {
-        suspend();
+fn switch_out() {
+    // SAFETY: see `running`. `Switch` is `Copy`: no reference is held across the switch.
+    let switch = unsafe { (*running()).switch };
+    match switch {
+        Switch::Corosensei => Corosensei::suspend(),
+        Switch::Other(suspend) => suspend(),
     }
 }
 
@@ -418,12 +447,12 @@ pub fn turns() -> u64 {
 /// There is no race between "I checked, nothing to read" and `park`: nothing else runs on
 /// this OS thread in between. That is what cooperative scheduling buys.
 pub fn park() {
-    let switch = with(|state| {
+    with(|state| {
         let current = state.current;
         state.threads[current].parked = true;
-        (state.suspend, state.corosensei)
     });
-    switch_out(switch);
+    // The borrow of the state ended with `with`: only now is it safe to switch.
+    switch_out();
 }
 
 /// Puts a parked green thread back in the run queue. Does nothing if it is not parked.
@@ -476,19 +505,28 @@ fn wake_expired_timers_now(state: &mut State) {
 /// Every 61 turns, the I/O driver (if a green thread waits for I/O): a green thread that
 /// computes and yields must not keep the ones waiting for sockets out forever.
 #[inline(always)]
-fn io_check_due(state: &mut State) -> Option<Rc<dyn IoDriver>> {
+fn io_check_due(state: &mut State) -> bool {
     state.since_io_check += 1;
-    if state.since_io_check < 61 {
-        return None;
-    }
-    io_driver_with_waiters(state)
+    state.since_io_check >= 61 && io_waiters(state)
 }
 
 #[inline(never)]
-fn io_driver_with_waiters(state: &mut State) -> Option<Rc<dyn IoDriver>> {
+fn io_waiters(state: &mut State) -> bool {
     state.since_io_check = 0;
-    let (driver, _) = state.io.as_ref()?;
-    driver.has_waiters().then(|| Rc::clone(driver))
+    state
+        .io
+        .as_ref()
+        .is_some_and(|(driver, _)| driver.has_waiters())
+}
+
+/// Looks for ready I/O without blocking, and unparks the threads it was for.
+#[inline(never)]
+fn check_io() {
+    let driver = with(|state| state.io.as_ref().map(|(driver, _)| Rc::clone(driver)));
+    // The borrow is released: `poll` calls `unpark`, which borrows the state.
+    if let Some(driver) = driver {
+        driver.poll(Some(Duration::ZERO));
+    }
 }
 
 /// Nothing is ready: blocks the OS thread until a timer expires or I/O is ready. Returns
