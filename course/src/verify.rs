@@ -126,7 +126,8 @@ fn check_exercise(
         .join("src")
         .join(format!("{module}.rs"));
 
-    match fs::read_to_string(root.join(&stub)) {
+    let stub_text = fs::read_to_string(root.join(&stub));
+    match &stub_text {
         Err(_) => found.push(format!("exercise {id} has no file {}", stub.display())),
         Ok(text) if !text.contains("todo!(") => found.push(format!(
             "{} (exercise {id}) has no `todo!()`: a stub leaves the work to the learner",
@@ -137,7 +138,8 @@ fn check_exercise(
     if !root.join(&test).is_file() {
         found.push(format!("exercise {id} has no test file {}", test.display()));
     }
-    match fs::read_to_string(root.join(&solution)) {
+    let solution_text = fs::read_to_string(root.join(&solution));
+    match &solution_text {
         Err(_) => found.push(format!(
             "exercise {id} has no solution {}",
             solution.display()
@@ -149,6 +151,14 @@ fn check_exercise(
             ))
         }
         Ok(_) => {}
+    }
+    if let (Ok(stub_text), Ok(solution_text)) = (&stub_text, &solution_text) {
+        found.extend(given_code_problems(
+            &stub,
+            stub_text,
+            &solution,
+            solution_text,
+        ));
     }
     for (dir, lib) in [("exercises", &stub), ("solutions", &solution)] {
         let lib_rs = Path::new(dir).join(&chapter.dir).join("src/lib.rs");
@@ -219,6 +229,148 @@ fn check_exercise(
             ));
         }
     }
+}
+
+/// The code a stub gives the learner must be the code the solution was tested with.
+///
+/// Both files are cut into top-level items (functions, types, `impl` blocks, constants…).
+/// An item of the stub that is the learner's to write (it holds a `todo!(`, or a comment
+/// that starts with `// Add`, as a struct whose fields the learner chooses) is skipped,
+/// and so are `use` lines; every other item must appear in the solution with the same
+/// code. Comments may differ: a stub's doc comment often says more about what to do.
+fn given_code_problems(
+    stub_path: &Path,
+    stub: &str,
+    solution_path: &Path,
+    solution: &str,
+) -> Vec<String> {
+    let solution_items = items(solution);
+    let mut found = Vec::new();
+    for item in items(stub) {
+        if item.learners || item.key.starts_with("use ") {
+            continue;
+        }
+        let same_key: Vec<&Item> = solution_items
+            .iter()
+            .filter(|s| s.key == item.key)
+            .collect();
+        if same_key.is_empty() {
+            found.push(format!(
+                "{} gives `{}`, which {} does not have: the stub's given code must be the \
+                 solution's",
+                stub_path.display(),
+                item.key,
+                solution_path.display()
+            ));
+        } else if !same_key.iter().any(|s| s.code == item.code) {
+            found.push(format!(
+                "{} gives `{}` with other code than {}: a learner would start from code the \
+                 solution was not tested with (change both, or mark the item as the \
+                 learner's with a `todo!()` or an `// Add …` comment)",
+                stub_path.display(),
+                item.key,
+                solution_path.display()
+            ));
+        }
+    }
+    found
+}
+
+/// A top-level item of a Rust file, as [`given_code_problems`] compares it.
+struct Item {
+    /// What it is and its name, as `fn run`, `struct State` or `impl<T> JoinHandle<T>`.
+    key: String,
+    /// Its lines without comments (anchors, doc comments, trailing comments).
+    code: Vec<String>,
+    /// The learner writes it: it holds a `todo!(` or an `// Add …` comment.
+    learners: bool,
+}
+
+/// Cuts a Rust file into its top-level items by counting braces outside comments. A
+/// heuristic (a brace inside a string literal would fool it), good for course code.
+fn items(text: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut lines: Vec<&str> = Vec::new();
+    let mut depth = 0i64;
+    for line in text.lines().filter(|l| !l.contains("ANCHOR")) {
+        let trimmed = line.trim();
+        let comment = trimmed.starts_with("//");
+        if lines.is_empty() && (trimmed.is_empty() || comment || trimmed.starts_with("#![")) {
+            continue;
+        }
+        lines.push(line);
+        let code = if comment { "" } else { without_comment(line) };
+        depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+        let end = code.trim_end();
+        if depth <= 0 && (end.ends_with('}') || end.ends_with(';')) && !trimmed.starts_with("#[") {
+            items.push(item(&lines));
+            lines.clear();
+            depth = 0;
+        }
+    }
+    items
+}
+
+fn item(lines: &[&str]) -> Item {
+    let code: Vec<String> = lines
+        .iter()
+        .filter(|l| !l.trim().starts_with("//"))
+        .map(|l| without_comment(l).trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let learners = lines
+        .iter()
+        .any(|l| l.contains("todo!(") || l.trim().starts_with("// Add"));
+    Item {
+        key: item_key(&code),
+        code,
+        learners,
+    }
+}
+
+/// `fn name`, `struct Name`…, or for an `impl` block its header up to the brace.
+fn item_key(code: &[String]) -> String {
+    let joined = code
+        .iter()
+        .filter(|l| !l.trim_start().starts_with("#["))
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = joined.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let kinds = [
+            "fn", "struct", "enum", "trait", "type", "const", "static", "mod", "union",
+        ];
+        if kinds.contains(word)
+            && let Some(next) = words.get(i + 1)
+        {
+            let name: String = next
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            // `const fn f` and `const unsafe fn f` are functions: read on to the `fn`.
+            if !name.is_empty() && !["fn", "unsafe", "extern"].contains(&name.as_str()) {
+                return format!("{word} {name}");
+            }
+        }
+        if *word == "impl" || word.starts_with("impl<") {
+            let header = joined[joined.find("impl").unwrap_or(0)..]
+                .split('{')
+                .next()
+                .unwrap_or("");
+            return header.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        if *word == "use" {
+            return joined;
+        }
+    }
+    joined.chars().take(60).collect()
+}
+
+/// The line up to a `//` comment (a `//` inside a string literal cuts it too, on both
+/// sides of a comparison alike).
+fn without_comment(line: &str) -> &str {
+    line.find("//").map_or(line, |at| &line[..at])
 }
 
 /// Checks that a page exists and is in the book's table of contents.
@@ -512,6 +664,35 @@ mod tests {
         assert_eq!(blocks.len(), 2);
         assert_eq!((blocks[0].0, blocks[0].1.as_str()), (3, "rust,ignore"));
         assert_eq!(blocks[1].2, "```\n");
+    }
+
+    #[test]
+    fn given_code_is_compared_item_by_item() {
+        let solution = "//! Solution.\n\nuse std::fmt;\n\n/// Doc.\npub fn given() -> u8 {\n    1 // one\n}\n\npub fn yours() -> u8 {\n    2\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n}\n";
+        let same = "//! Stub: fill it in.\n\n/// Another doc.\npub fn given() -> u8 {\n    1\n}\n\npub fn yours() -> u8 {\n    todo!()\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n}\n";
+        let (stub, sol) = (Path::new("stub.rs"), Path::new("sol.rs"));
+        assert!(given_code_problems(stub, same, sol, solution).is_empty());
+        let drifted = same.replace("    1\n", "    3\n");
+        let found = given_code_problems(stub, &drifted, sol, solution);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("gives `fn given` with other code"),
+            "{found:?}"
+        );
+        let extra = format!("{same}\nconst EXTRA: u8 = 4;\n");
+        let found = given_code_problems(stub, &extra, sol, solution);
+        assert!(found[0].contains("gives `const EXTRA`, which sol.rs does not have"));
+        let keys: Vec<String> = items(solution).into_iter().map(|i| i.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "use std::fmt;",
+                "fn given",
+                "fn yours",
+                "fn new",
+                "impl Thing"
+            ]
+        );
     }
 
     #[test]

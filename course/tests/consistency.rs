@@ -171,3 +171,25 @@ fn an_include_of_a_missing_anchor_is_named() {
     fs::write(&page, text).unwrap();
     expect(&root, "includes the anchor `devise`");
 }
+
+#[test]
+fn given_code_that_drifted_from_the_solution_is_named() {
+    let root = scratch("given-code");
+    let stub = root.join("exercises/01-sync/src/ex04_overlap.rs");
+    let text = fs::read_to_string(&stub).unwrap();
+    // A given function changed in the stub only; a comment changed alone is fine.
+    let text = text
+        .replace(
+            "            device.wait(ticket)\n",
+            "            device.wait(ticket) + 1\n",
+        )
+        .replace("The waits add up.", "The waits add up, one after another.");
+    fs::write(&stub, text).unwrap();
+    let found = problems(&root).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    expect(
+        &root,
+        "exercises/01-sync/src/ex04_overlap.rs gives `fn fetch_one_by_one` with other code than \
+         solutions/01-sync/src/ex04_overlap.rs",
+    );
+}
