@@ -244,36 +244,71 @@ fn given_code_problems(
     solution_path: &Path,
     solution: &str,
 ) -> Vec<String> {
-    let solution_items = items(solution);
     let mut found = Vec::new();
-    for item in items(stub) {
-        if item.learners || item.key.starts_with("use ") {
-            continue;
-        }
-        let same_key: Vec<&Item> = solution_items
-            .iter()
-            .filter(|s| s.key == item.key)
-            .collect();
-        if same_key.is_empty() {
-            found.push(format!(
-                "{} gives `{}`, which {} does not have: the stub's given code must be the \
+    let mut report = |key: String, missing: bool| {
+        found.push(if missing {
+            format!(
+                "{} gives `{key}`, which {} does not have: the stub's given code must be the \
                  solution's",
                 stub_path.display(),
-                item.key,
                 solution_path.display()
-            ));
-        } else if !same_key.iter().any(|s| s.code == item.code) {
-            found.push(format!(
-                "{} gives `{}` with other code than {}: a learner would start from code the \
+            )
+        } else {
+            format!(
+                "{} gives `{key}` with other code than {}: a learner would start from code the \
                  solution was not tested with (change both, or mark the item as the \
                  learner's with a `todo!()` or an `// Add …` comment)",
                 stub_path.display(),
-                item.key,
                 solution_path.display()
-            ));
+            )
+        })
+    };
+    compare_items(&items(stub), &items(solution), "", &mut report);
+    found
+}
+
+/// Compares the stub's given items with the solution's; `inside` names the enclosing
+/// `impl` block, if any. An `impl` block that holds some of the learner's work is
+/// compared method by method.
+fn compare_items(
+    stub: &[Item],
+    solution: &[Item],
+    inside: &str,
+    report: &mut dyn FnMut(String, bool),
+) {
+    for item in stub {
+        if item.key.starts_with("use ") {
+            continue;
+        }
+        let same_key: Vec<&Item> = solution.iter().filter(|s| s.key == item.key).collect();
+        let name = format!("{}{inside}", item.key);
+        if item.learners {
+            if item.key.starts_with("impl")
+                && let [theirs] = same_key[..]
+            {
+                let inner = format!(" in {}", item.key);
+                compare_items(&items(&body(item)), &items(&body(theirs)), &inner, report);
+            }
+        } else if same_key.is_empty() {
+            report(name, true);
+        } else if !same_key.iter().any(|s| s.code == item.code) {
+            report(name, false);
         }
     }
-    found
+}
+
+/// The lines between an item's opening brace and its closing one.
+fn body(item: &Item) -> String {
+    let mut depth = 0i64;
+    let mut lines = Vec::new();
+    for line in &item.code {
+        let before = depth;
+        depth += line.matches('{').count() as i64 - line.matches('}').count() as i64;
+        if before >= 1 && depth >= 1 {
+            lines.push(line.as_str());
+        }
+    }
+    lines.join("\n")
 }
 
 /// A top-level item of a Rust file, as [`given_code_problems`] compares it.
@@ -668,8 +703,8 @@ mod tests {
 
     #[test]
     fn given_code_is_compared_item_by_item() {
-        let solution = "//! Solution.\n\nuse std::fmt;\n\n/// Doc.\npub fn given() -> u8 {\n    1 // one\n}\n\npub fn yours() -> u8 {\n    2\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n}\n";
-        let same = "//! Stub: fill it in.\n\n/// Another doc.\npub fn given() -> u8 {\n    1\n}\n\npub fn yours() -> u8 {\n    todo!()\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n}\n";
+        let solution = "//! Solution.\n\nuse std::fmt;\n\n/// Doc.\npub fn given() -> u8 {\n    1 // one\n}\n\npub fn yours() -> u8 {\n    2\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n    fn work(&self) -> u8 {\n        5\n    }\n}\n";
+        let same = "//! Stub: fill it in.\n\n/// Another doc.\npub fn given() -> u8 {\n    1\n}\n\npub fn yours() -> u8 {\n    todo!()\n}\n\npub const fn new() {}\n\nimpl Thing {\n    fn id(&self) {}\n    fn work(&self) -> u8 {\n        todo!()\n    }\n}\n";
         let (stub, sol) = (Path::new("stub.rs"), Path::new("sol.rs"));
         assert!(given_code_problems(stub, same, sol, solution).is_empty());
         let drifted = same.replace("    1\n", "    3\n");
@@ -682,6 +717,12 @@ mod tests {
         let extra = format!("{same}\nconst EXTRA: u8 = 4;\n");
         let found = given_code_problems(stub, &extra, sol, solution);
         assert!(found[0].contains("gives `const EXTRA`, which sol.rs does not have"));
+        let method = same.replace("fn id(&self) {}", "fn id(&self) { () }");
+        let found = given_code_problems(stub, &method, sol, solution);
+        assert!(
+            found[0].contains("gives `fn id in impl Thing` with other code"),
+            "{found:?}"
+        );
         let keys: Vec<String> = items(solution).into_iter().map(|i| i.key).collect();
         assert_eq!(
             keys,
