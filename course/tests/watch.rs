@@ -295,30 +295,47 @@ fn quitting_during_a_deadlocked_check_stops_it_at_once() {
     }
     let mut watch = Session::start(&course, 120);
     watch.expect("-- checking 01.3-deadlock", FIRST);
-    // Let the build finish and the test binary hang.
+    let target = course.join("target");
+    // Quit once the test binary is running (and hanging), not while it is still built.
+    #[cfg(target_os = "linux")]
+    wait_until(FIRST, "the deadlocked test binary never started", || {
+        !running(&target, "ex03_deadlock").is_empty()
+    });
+    #[cfg(not(target_os = "linux"))]
     thread::sleep(Duration::from_secs(2));
     watch.send("q");
-    let (took, code) = watch.wait_exit(Duration::from_secs(20));
+    // A runner that let the check go on would run into its 120 s limit first.
+    let (_, code) = watch.wait_exit(Duration::from_secs(30));
     assert_eq!(code, Some(0));
-    assert!(
-        took < Duration::from_secs(10),
-        "q took {took:?} while a check was running"
-    );
     #[cfg(target_os = "linux")]
-    {
-        thread::sleep(Duration::from_millis(200));
-        let target = course.join("target").to_string_lossy().into_owned();
-        let left: Vec<String> = std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
-            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-            .filter(|c| c.contains(&target) && c.contains("ex03_deadlock"))
-            .collect();
-        assert!(
-            left.is_empty(),
-            "the deadlocked test binary is still running: {left:?}"
-        );
+    wait_until(
+        Duration::from_secs(10),
+        "the deadlocked test binary is still running after q",
+        || running(&target, "ex03_deadlock").is_empty(),
+    );
+}
+
+/// The command lines of the running processes whose program was built under `target` and
+/// whose command line contains `name`.
+#[cfg(target_os = "linux")]
+fn running(target: &Path, name: &str) -> Vec<String> {
+    let target = target.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&target) && c.contains(name))
+        .collect()
+}
+
+/// Polls `done` until it holds; fails with `what` if it does not within `limit`.
+#[cfg(target_os = "linux")]
+fn wait_until(limit: Duration, what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} (waited {limit:?})");
+        thread::sleep(Duration::from_millis(20));
     }
 }
 
