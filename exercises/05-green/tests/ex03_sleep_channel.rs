@@ -79,7 +79,9 @@ fn sleepers_wake_in_the_order_of_their_deadlines() {
     let log = timeout(|| {
         run(|| {
             let log: Log = Rc::default();
-            let handles: Vec<_> = [("slow", 240), ("fast", 40), ("medium", 140)]
+            // Deadlines 300 ms apart: the three go to sleep within microseconds of each
+            // other, so only a wrong order (or a stall of 300 ms) could swap two of them.
+            let handles: Vec<_> = [("slow", 640), ("fast", 40), ("medium", 340)]
                 .into_iter()
                 .map(|(name, delay)| {
                     let log = Rc::clone(&log);
