@@ -25,5 +25,5 @@ mod timeline;
 mod timeout;
 
 pub use rendezvous::Rendezvous;
-pub use timeline::{Kind, Span, Timeline};
+pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
 pub use timeout::{DEFAULT_LIMIT, timeout, timeout_after};

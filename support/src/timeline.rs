@@ -275,7 +275,9 @@ fn format_ms(ms: f64) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe to put in SVG (or any XML): `&`, `<`, `>` and `"` escaped. The labs'
+/// own charts use it too.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

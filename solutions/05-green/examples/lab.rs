@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ch05_green::ex02_scheduler::{Context, Corosensei, run, run_with, spawn, yield_now};
 use ch05_green::ex05_switch::{AsmContext, SUPPORTED};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
+use support::svg_escape;
 
 /// Each measurement is repeated this many times, interleaved, and the fastest kept: on a
 /// shared machine the slow runs measure the neighbours, not the code.
@@ -444,7 +445,7 @@ fn bar_chart(title: &str, rows: &[(String, f64)], label: fn(f64) -> String) -> S
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="10" y="24" font-size="15" font-weight="bold">{}</text>
 "##,
-        escape(title)
+        svg_escape(title)
     );
     // Grid lines at each power of ten.
     let mut decade = lo;
@@ -466,7 +467,7 @@ fn bar_chart(title: &str, rows: &[(String, f64)], label: fn(f64) -> String) -> S
 "##,
             left - 8.0,
             y + ROW / 2.0 + 4.0,
-            escape(name)
+            svg_escape(name)
         );
         if value.is_finite() && *value > 0.0 {
             let w = (x(*value) - left).max(1.0);
@@ -488,10 +489,4 @@ fn bar_chart(title: &str, rows: &[(String, f64)], label: fn(f64) -> String) -> S
     }
     svg.push_str("</svg>\n");
     svg
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
