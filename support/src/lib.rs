@@ -24,6 +24,6 @@ mod rendezvous;
 mod timeline;
 mod timeout;
 
-pub use rendezvous::Rendezvous;
+pub use rendezvous::{PATIENCE, Rendezvous};
 pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
 pub use timeout::{DEFAULT_LIMIT, timeout, timeout_after};

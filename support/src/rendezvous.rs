@@ -9,6 +9,11 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
+/// How long a test waits for something that a right answer does at once (a meeting, an
+/// answer on a socket) before it fails: 5 s, half of [`crate::DEFAULT_LIMIT`], so that the
+/// failure names what never came instead of ending in "probably a deadlock".
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
 /// A meeting point for a fixed number of parties. Like [`std::sync::Barrier`], but a
 /// party that waits too long gives up with a clear message instead of hanging forever.
 #[derive(Debug)]
@@ -22,9 +27,10 @@ pub struct Rendezvous {
 }
 
 impl Rendezvous {
-    /// A meeting point for `parties` pieces of work. Each waits at most 10 s for the rest.
+    /// A meeting point for `parties` pieces of work. Each waits at most [`PATIENCE`] for
+    /// the rest.
     pub fn new(parties: usize) -> Self {
-        Self::with_patience(parties, Duration::from_secs(10))
+        Self::with_patience(parties, PATIENCE)
     }
 
     /// As [`Rendezvous::new`], with a chosen wait. The wait only bounds how long a wrong

@@ -6,11 +6,7 @@ use ch05_green::ex04_green_io::{MAX_LINE, TOO_LONG, serve_echo};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
-use std::time::Duration;
-use support::{Rendezvous, timeout};
-
-/// How long a client waits for an echo before the test gives up on the server.
-const PATIENCE: Duration = Duration::from_secs(5);
+use support::{PATIENCE, Rendezvous, timeout};
 
 /// Starts the green server for `clients` connections on its own OS thread.
 fn start_server(clients: usize) -> (SocketAddr, thread::JoinHandle<io::Result<()>>) {
@@ -81,7 +77,7 @@ fn twenty_clients_are_served_at_the_same_time_on_one_os_thread() {
         let (addr, server) = start_server(CLIENTS);
         // Every client sends a first line and waits at the meeting point before its second
         // line: the server must hold all twenty connections open at once to get there.
-        let meeting = Rendezvous::with_patience(CLIENTS, PATIENCE);
+        let meeting = Rendezvous::new(CLIENTS);
         thread::scope(|s| {
             for id in 0..CLIENTS {
                 let meeting = &meeting;
