@@ -9,7 +9,8 @@ use std::sync::mpsc::Sender;
 /// arrives (while the producers are still running).
 ///
 /// Returns how many messages there were, once every producer has hung up and every
-/// producer thread has been joined.
+/// producer thread has been joined. If a producer panicked, this panics with that
+/// producer's own panic (its message intact).
 pub fn fan_in<T, P>(producers: Vec<P>, on_message: impl FnMut(T)) -> usize
 where
     T: Send + 'static,

@@ -1,6 +1,7 @@
 //! Tests for exercise 02.3: `fan_in`.
 
 use ch02_threads::ex03_channel::fan_in;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::thread;
@@ -114,4 +115,33 @@ fn messages_are_handled_on_the_calling_thread() {
             "2 producers sent 2 messages each, {count} were counted"
         );
     });
+}
+
+#[test]
+fn a_producer_s_panic_reaches_the_caller_with_its_message() {
+    let outcome = timeout(|| {
+        // Producer 1 sends, hangs up, and then fails. Its channel closes as if it had
+        // finished well: only joining its thread tells the caller that it did not.
+        let producers: Vec<Producer<u8>> = vec![
+            Box::new(|tx| tx.send(0).unwrap()),
+            Box::new(|tx| {
+                tx.send(1).unwrap();
+                drop(tx);
+                panic!("producer 1 lost its connection");
+            }),
+        ];
+        panic::catch_unwind(AssertUnwindSafe(|| fan_in(producers, |_| {})))
+    });
+    match outcome {
+        Ok(count) => panic!(
+            "producer 1 panicked, yet `fan_in` returned {count} as if all had gone well: join \
+             every producer thread, and pass a panic on with `std::panic::resume_unwind`"
+        ),
+        // The producer's own panic, passed on: right.
+        Err(payload)
+            if payload.downcast_ref::<&str>() == Some(&"producer 1 lost its connection") => {}
+        // Any other panic (a `todo!`, unwrap's message instead of the producer's) fails
+        // the test with its own message.
+        Err(payload) => panic::resume_unwind(payload),
+    }
 }

@@ -4,14 +4,14 @@ use ch02_threads::ex04_counter::add_up_live;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{Rendezvous, timeout};
+use support::{PATIENCE, Rendezvous, timeout};
 
 type Job = Box<dyn FnOnce() -> u64 + Send>;
 
-/// Waits (politely) until `total` reaches `at_least`; `false` if it has not within 10 s.
-/// A limit, not a measurement: a right answer gets there in microseconds.
+/// Waits (politely) until `total` reaches `at_least`; `false` if it has not within the
+/// [`PATIENCE`]. A limit, not a measurement: a right answer gets there in microseconds.
 fn total_reaches(total: &Mutex<u64>, at_least: u64) -> bool {
-    let give_up = Instant::now() + Duration::from_secs(10);
+    let give_up = Instant::now() + PATIENCE;
     while Instant::now() < give_up {
         if *total.lock().unwrap() >= at_least {
             return true;
@@ -39,23 +39,22 @@ fn every_result_is_added_to_what_the_total_held() {
 
 #[test]
 fn the_jobs_run_at_the_same_time() {
-    let total = timeout(|| {
+    let arrived = timeout(|| {
         let meeting = Arc::new(Rendezvous::new(4));
         let jobs: Vec<Job> = (0..4)
             .map(|_| {
                 let meeting = Arc::clone(&meeting);
                 Box::new(move || {
+                    // Only jobs that run at the same time can all get past this line.
                     meeting.meet();
                     1_u64
                 }) as Job
             })
             .collect();
-        add_up_live(&Arc::new(Mutex::new(0)), jobs)
+        add_up_live(&Arc::new(Mutex::new(0)), jobs);
+        meeting.arrived()
     });
-    assert_eq!(
-        total, 4,
-        "four jobs returned 1 each, yet the total is {total}: were updates lost?"
-    );
+    assert_eq!(arrived, 4, "all 4 jobs should have met while running");
 }
 
 #[test]
