@@ -4,6 +4,9 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// Programs and their steps, as in exercise 03.1: `Step::Ran` or `Step::Done(result)`.
+pub use crate::ex01_gil::{Program, Step};
+
 // ANCHOR: fair_gil
 /// A GIL that is handed out in the order it was asked for, like the numbered tickets at
 /// a bakery counter.
@@ -82,21 +85,6 @@ impl FairGil {
         // half updated: a poisoned lock still holds good numbers.
         self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// What one instruction did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    /// It ran; the program has more instructions.
-    Ran,
-    /// The program has finished, with this result.
-    Done(u64),
-}
-
-/// The bytecode of one interpreter thread.
-pub trait Program: Send {
-    /// Runs the next instruction. May only be called by a thread that holds the GIL.
-    fn step(&mut self) -> Step;
 }
 
 // ANCHOR: run_threads

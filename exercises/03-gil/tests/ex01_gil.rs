@@ -1,8 +1,9 @@
 //! Tests for exercise 03.1: `run_threads` under one global lock.
 //!
 //! The programs here are instrumented: each instruction counts itself in and out of the
-//! interpreter, so the tests *see* how many threads ran bytecode at once. No clock is read
-//! to decide anything.
+//! interpreter, so the tests *see* how many threads ran bytecode at once. Programs that
+//! wait for each other show that the threads run at the same time: they give up after a
+//! few seconds, which only a wrong answer ever reaches. No clock decides a right answer.
 
 use ch03_gil::ex01_gil::{Gil, Program, Step, run_threads};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -38,21 +39,19 @@ impl Probe {
     // ANCHOR_END: instruction
 }
 
-/// A CPU-bound program: `length` instructions that add up numbers. Each instruction
-/// lingers a little, so that a second thread running without the lock would be caught
-/// inside at the same time.
-struct Adder {
+/// A CPU-bound program of `length` instructions. Each instruction lingers a little, so
+/// that a second thread running without the lock would be caught inside at the same time.
+struct Worker {
     id: usize,
     length: usize,
     done: usize,
-    sum: u64,
     probe: Arc<Probe>,
 }
 
-impl Program for Adder {
+impl Program for Worker {
     fn step(&mut self) -> Step {
         if self.done == self.length {
-            return Step::Done(self.sum);
+            return Step::Done(self.done as u64);
         }
         let probe = Arc::clone(&self.probe);
         probe.instruction(|| {
@@ -62,31 +61,25 @@ impl Program for Adder {
                 .unwrap()
                 .push((self.id, thread::current().id()));
             self.done += 1;
-            self.sum += (self.id * 1000 + self.done) as u64;
             thread::sleep(Duration::from_micros(200));
         });
         Step::Ran
     }
 }
 
-fn adders(lengths: &[usize], probe: &Arc<Probe>) -> Vec<Box<dyn Program>> {
+fn workers(lengths: &[usize], probe: &Arc<Probe>) -> Vec<Box<dyn Program>> {
     lengths
         .iter()
         .enumerate()
         .map(|(id, &length)| {
-            Box::new(Adder {
+            Box::new(Worker {
                 id,
                 length,
                 done: 0,
-                sum: 0,
                 probe: Arc::clone(probe),
             }) as Box<dyn Program>
         })
         .collect()
-}
-
-fn expected_sum(id: usize, length: usize) -> u64 {
-    (1..=length).map(|i| (id * 1000 + i) as u64).sum()
 }
 
 #[test]
@@ -94,7 +87,7 @@ fn only_one_thread_runs_bytecode_at_a_time() {
     let probe = timeout(|| {
         let probe = Arc::new(Probe::default());
         let gil = Gil::new();
-        run_threads(&gil, adders(&[30, 30, 30, 30], &probe));
+        run_threads(&gil, workers(&[30, 30, 30, 30], &probe));
         probe
     });
     let most = probe.most_inside.load(Ordering::SeqCst);
@@ -110,16 +103,51 @@ fn only_one_thread_runs_bytecode_at_a_time() {
     );
 }
 
+/// Finishes only once the next program has finished (the last one finishes at once), so
+/// that the programs finish last to first. It waits one instruction at a time, and gives
+/// up after a few seconds (only a wrong answer ever gets that far).
+struct Relay {
+    id: usize,
+    finished: Arc<Vec<AtomicBool>>,
+    deadline: Instant,
+}
+
+impl Program for Relay {
+    fn step(&mut self) -> Step {
+        let next = self.finished.get(self.id + 1);
+        if next.is_none_or(|next| next.load(Ordering::SeqCst)) {
+            self.finished[self.id].store(true, Ordering::SeqCst);
+            Step::Done(self.id as u64 * 10 + 1)
+        } else if Instant::now() > self.deadline {
+            Step::Done(0)
+        } else {
+            Step::Ran
+        }
+    }
+}
+
 #[test]
 fn results_come_back_in_program_order() {
     let results = timeout(|| {
-        let probe = Arc::new(Probe::default());
-        run_threads(&Gil::new(), adders(&[5, 1, 3], &probe))
+        let finished = Arc::new((0..3).map(|_| AtomicBool::new(false)).collect::<Vec<_>>());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let programs = (0..3)
+            .map(|id| {
+                Box::new(Relay {
+                    id,
+                    finished: Arc::clone(&finished),
+                    deadline,
+                }) as Box<dyn Program>
+            })
+            .collect();
+        run_threads(&Gil::new(), programs)
     });
     assert_eq!(
         results,
-        [expected_sum(0, 5), expected_sum(1, 1), expected_sum(2, 3)],
-        "one result per program, in the order of the programs"
+        [1, 11, 21],
+        "one result per program, in the order of the programs, although they finish last \
+         to first (a 0 is a program that gave up waiting for the next one to finish: the \
+         threads must run at the same time)"
     );
 }
 
@@ -127,7 +155,7 @@ fn results_come_back_in_program_order() {
 fn each_program_runs_on_a_thread_of_its_own() {
     let (caller, ran_on) = timeout(|| {
         let probe = Arc::new(Probe::default());
-        run_threads(&Gil::new(), adders(&[3, 3, 3], &probe));
+        run_threads(&Gil::new(), workers(&[3, 3, 3], &probe));
         let ran_on = probe.ran_on.lock().unwrap().clone();
         (thread::current().id(), ran_on)
     });
@@ -151,16 +179,18 @@ fn each_program_runs_on_a_thread_of_its_own() {
     }
 }
 
-/// Waits, one instruction at a time, until the other program has run an instruction; it
-/// gives up after a few seconds (only a wrong answer ever gets that far).
-struct Waiter {
-    other_ran: Arc<AtomicBool>,
+/// Runs an instruction, then waits, one instruction at a time, until its partner has run
+/// one too; it gives up after a few seconds (only a wrong answer ever gets that far).
+struct Partner {
+    ran: Arc<AtomicBool>,
+    partner_ran: Arc<AtomicBool>,
     deadline: Instant,
 }
 
-impl Program for Waiter {
+impl Program for Partner {
     fn step(&mut self) -> Step {
-        if self.other_ran.load(Ordering::SeqCst) {
+        self.ran.store(true, Ordering::SeqCst);
+        if self.partner_ran.load(Ordering::SeqCst) {
             Step::Done(1)
         } else if Instant::now() > self.deadline {
             Step::Done(0)
@@ -170,37 +200,32 @@ impl Program for Waiter {
     }
 }
 
-/// Runs one instruction, which the waiter is waiting for.
-struct Signaller {
-    other_ran: Arc<AtomicBool>,
-}
-
-impl Program for Signaller {
-    fn step(&mut self) -> Step {
-        self.other_ran.store(true, Ordering::SeqCst);
-        Step::Done(2)
-    }
-}
-
 #[test]
 fn threads_take_turns_between_instructions() {
     let results = timeout(|| {
-        let other_ran = Arc::new(AtomicBool::new(false));
+        let a = Arc::new(AtomicBool::new(false));
+        let b = Arc::new(AtomicBool::new(false));
+        let deadline = Instant::now() + Duration::from_secs(5);
         let programs: Vec<Box<dyn Program>> = vec![
-            Box::new(Waiter {
-                other_ran: Arc::clone(&other_ran),
-                deadline: Instant::now() + Duration::from_secs(5),
+            Box::new(Partner {
+                ran: Arc::clone(&a),
+                partner_ran: Arc::clone(&b),
+                deadline,
             }),
-            Box::new(Signaller { other_ran }),
+            Box::new(Partner {
+                ran: b,
+                partner_ran: a,
+                deadline,
+            }),
         ];
         run_threads(&Gil::new(), programs)
     });
     assert_eq!(
         results,
-        [1, 2],
-        "the first program loops until the second has run an instruction, and it never \
-         saw that happen: the threads must run at the same time, and the GIL must be let \
-         go between instructions so that the other thread can get in"
+        [1, 1],
+        "each program loops until the other has run an instruction, and one of them never \
+         saw that happen: the threads must run at the same time, and each must let go of \
+         the GIL between instructions so that the other can get in"
     );
 }
 

@@ -2,9 +2,11 @@
 //!
 //! Transfers that touch different accounts must run at the same time: they meet at a
 //! `Rendezvous` while each holds its accounts, which a bank behind one big lock never
-//! lets them do.
+//! lets them do. Transfers that share an account must not: they count themselves in and
+//! out while they hold their accounts, and there is never more than one of them inside.
 
 use ch03_gil::ex04_per_object_locks::Bank;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use support::{Rendezvous, timeout, timeout_after};
 fn transfers_between_different_accounts_run_at_the_same_time() {
     let (met, balances) = timeout(|| {
         let bank = Bank::new(&[100, 100, 100, 100]);
-        let meeting = Rendezvous::with_patience(2, Duration::from_secs(5));
+        let meeting = Rendezvous::new(2);
         let met = thread::scope(|s| {
             let a = s.spawn(|| {
                 let mut met = false;
@@ -46,11 +48,55 @@ fn transfers_between_different_accounts_run_at_the_same_time() {
 }
 
 #[test]
+fn transfers_that_share_an_account_hold_it_one_at_a_time() {
+    let (most, balances) = timeout(|| {
+        let bank = Bank::new(&[0, 0, 0]);
+        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let start_line = Barrier::new(4);
+        thread::scope(|s| {
+            for t in 0..4 {
+                let (bank, inside, most, start_line) = (&bank, &inside, &most, &start_line);
+                s.spawn(move || {
+                    start_line.wait();
+                    // Every transfer takes from account 0; half go to 1, half to 2.
+                    for _ in 0..25 {
+                        bank.transfer_with(0, 1 + t % 2, 1, || {
+                            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            // Linger, so that a transfer that does not hold account 0
+                            // now is caught inside with another one.
+                            thread::sleep(Duration::from_micros(200));
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                        });
+                    }
+                });
+            }
+        });
+        let balances: Vec<i64> = (0..3).map(|id| bank.balance(id)).collect();
+        (most.into_inner(), balances)
+    });
+    assert_eq!(
+        most, 1,
+        "{most} transfers from account 0 were inside `while_held` at the same moment. A \
+         transfer must hold the locks of both its accounts from before it takes the money \
+         out until after `while_held` returns, or another transfer can see the money gone \
+         from one account and not yet in the other"
+    );
+    assert_eq!(
+        balances,
+        [-100, 50, 50],
+        "the balances after 100 transfers of 1"
+    );
+}
+
+#[test]
 fn transfers_the_opposite_way_do_not_deadlock() {
     let balances = timeout_after(Duration::from_secs(10), || {
         let bank = Arc::new(Bank::new(&[0, 0]));
         // Two threads each way, let loose at the same moment, to give a lock-order
-        // deadlock every chance to happen.
+        // deadlock every chance to happen. It needs one thread to be stopped between its
+        // two locks while another takes them the other way round: rare on any one
+        // transfer, so there are many, enough for it to happen even on a busy machine.
         let start_line = Arc::new(Barrier::new(4));
         let threads: Vec<_> = [(0, 1), (1, 0), (0, 1), (1, 0)]
             .into_iter()
@@ -58,7 +104,7 @@ fn transfers_the_opposite_way_do_not_deadlock() {
                 let (bank, start_line) = (Arc::clone(&bank), Arc::clone(&start_line));
                 thread::spawn(move || {
                     start_line.wait();
-                    for _ in 0..50_000 {
+                    for _ in 0..250_000 {
                         bank.transfer(from, to, 1);
                     }
                 })
@@ -72,7 +118,7 @@ fn transfers_the_opposite_way_do_not_deadlock() {
     assert_eq!(
         balances,
         [0, 0],
-        "100,000 transfers each way should leave both accounts where they started"
+        "500,000 transfers each way should leave both accounts where they started"
     );
 }
 

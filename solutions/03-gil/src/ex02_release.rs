@@ -3,34 +3,11 @@
 //! Book: `book/src/ch03-gil/blocking-io.md`.
 
 use std::panic;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
 
-/// The global interpreter lock, as in exercise 03.1.
-#[derive(Debug, Default)]
-pub struct Gil {
-    /// Holding it is the permission to run bytecode.
-    lock: Mutex<()>,
-}
-
-/// Proof that this thread holds the GIL. Dropping it releases the lock.
-#[derive(Debug)]
-pub struct GilGuard<'a> {
-    _held: MutexGuard<'a, ()>,
-}
-
-impl Gil {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Blocks until this thread holds the GIL.
-    pub fn acquire(&self) -> GilGuard<'_> {
-        GilGuard {
-            _held: self.lock.lock().unwrap_or_else(PoisonError::into_inner),
-        }
-    }
-}
+/// The global interpreter lock of exercise 03.1, and the guard that proves a thread holds
+/// it: holding it is the permission to run bytecode.
+pub use crate::ex01_gil::{Gil, GilGuard};
 
 /// A call that blocks: a read from a socket or a file, a sleep. It touches none of the
 /// interpreter's state.

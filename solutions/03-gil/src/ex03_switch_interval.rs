@@ -6,6 +6,9 @@ use std::panic;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
+/// Programs and their steps, as in exercise 03.1: `Step::Ran` or `Step::Done(result)`.
+pub use crate::ex01_gil::{Program, Step};
+
 /// A GIL that is handed out in the order it was asked for, like the numbered tickets at
 /// a bakery counter.
 ///
@@ -107,21 +110,6 @@ impl FairGil {
     }
 }
 // ANCHOR_END: fair_gil
-
-/// What one instruction did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    /// It ran; the program has more instructions.
-    Ran,
-    /// The program has finished, with this result.
-    Done(u64),
-}
-
-/// The bytecode of one interpreter thread.
-pub trait Program: Send {
-    /// Runs the next instruction. May only be called by a thread that holds the GIL.
-    fn step(&mut self) -> Step;
-}
 
 /// Runs each program on an OS thread of its own and returns their results in order.
 ///
