@@ -20,7 +20,10 @@ fn assert_gone(pid: u32) {
                  on the child to collect its exit status."
             );
         }
-        panic!("child {pid} is still running after `ask_child` returned");
+        panic!(
+            "child {pid} is still running after `ask_child` returned: `ask_child` must wait \
+             for it to end (`Child::wait`), which is also how it gets the exit status"
+        );
     }
 }
 
@@ -43,6 +46,17 @@ fn the_answer_comes_from_another_process() {
         "the reply's pid is the test's own: it must be the child's (`Child::id`)"
     );
     assert_eq!(reply.answer, "WHO ARE YOU?\n");
+}
+
+#[test]
+fn an_answer_of_several_lines_is_read_to_the_end() {
+    let reply =
+        timeout(|| ask_child(Path::new(WORKER), "first\nsecond\nthird")).expect("ask_child failed");
+    assert_eq!(
+        reply.answer, "FIRST\nSECOND\nTHIRD\n",
+        "the answer is everything the child writes until it closes its stdout, not its \
+         first line: read to the end"
+    );
 }
 
 #[test]

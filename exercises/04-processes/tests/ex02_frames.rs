@@ -1,7 +1,7 @@
 //! Tests for exercise 04.2: `write_frame` and `read_frame`.
 
 use ch04_processes::ex02_frames::{MAX_FRAME, read_frame, write_frame};
-use std::io::{self, ErrorKind, Read};
+use std::io::{self, ErrorKind, Read, Write};
 use support::timeout;
 
 /// A reader that hands out at most `chunk` bytes per call, as a pipe may, and fails
@@ -40,6 +40,23 @@ impl Read for Trickle {
     }
 }
 
+/// A writer that takes at most 3 bytes per call, as a pipe or a socket may: `write`
+/// returns how many bytes it took, and that may be fewer than it was given.
+struct Narrow {
+    taken: Vec<u8>,
+}
+
+impl Write for Narrow {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(3);
+        self.taken.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn frame(payload: &[u8]) -> Vec<u8> {
     let mut bytes = (payload.len() as u32).to_be_bytes().to_vec();
     bytes.extend_from_slice(payload);
@@ -65,6 +82,21 @@ fn a_frame_is_a_big_endian_length_then_the_payload() {
         "300 is 0x0000012C in 4 big-endian bytes"
     );
     assert_eq!(bytes.len(), 6 + 4 + 300, "nothing else may be written");
+}
+
+#[test]
+fn a_frame_is_written_whole_to_a_writer_that_takes_a_few_bytes_at_a_time() {
+    let written = timeout(|| {
+        let mut output = Narrow { taken: Vec::new() };
+        write_frame(&mut output, b"more than three bytes").expect("writing failed");
+        output.taken
+    });
+    assert_eq!(
+        written,
+        frame(b"more than three bytes"),
+        "`write` may take only part of the buffer (it returns how much it took): the \
+         header and the payload must be written whole, as `write_all` does"
+    );
 }
 
 #[test]

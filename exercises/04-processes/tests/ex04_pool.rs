@@ -68,7 +68,7 @@ fn assert_gone(pid: u32, what: &str) {
                  child must be waited for (`Child::wait`)."
             );
         }
-        panic!("{what} ({pid}) is still running");
+        panic!("{what} ({pid}) is still running: it must be ended, then waited for");
     }
 }
 
@@ -92,15 +92,36 @@ fn results_keep_the_job_order_when_a_later_job_finishes_first() {
     let answers = timeout(|| {
         let mut pool = pool(2);
         let go = Signal::new();
-        // Job 0 cannot finish before job 1 has run.
-        texts(&pool.run(jobs(&[&go.wait_for(), &go.signal()])))
+        // Job 0 waits for job 2. One worker is busy with job 0, so job 2 can only start
+        // in the other, once it has answered job 1: job 1 always finishes before job 0.
+        texts(&pool.run(jobs(&[&go.wait_for(), "first", &go.signal()])))
     });
     assert_eq!(
         answers,
-        ["got it", "signalled"],
-        "job 1 finished first, but results must be in the order of the jobs, not the \
-         order they finished in (and job 0 must not give up: both must run at once)"
+        ["got it", "first", "signalled"],
+        "job 1 finished before job 0 (which waited for job 2), but results must be in the \
+         order of the jobs, not the order they finished in (and job 0 must not give up: \
+         jobs run at the same time)"
     );
+}
+
+#[test]
+fn a_free_worker_takes_the_next_job_while_another_is_busy() {
+    let answers = timeout(|| {
+        let mut pool = pool(2);
+        let go = Signal::new();
+        // Job 0 keeps its worker busy until job 2 has run, so the other worker must take
+        // jobs 1 and 2. Had job 2 been handed in advance to the worker of job 0, it would
+        // wait behind job 0, and job 0 would wait for it.
+        texts(&pool.run(jobs(&[&go.wait_for(), "b", &go.signal(), "d", "e", "f"])))
+    });
+    assert!(
+        !answers.iter().any(|a| a == "gave up"),
+        "job 0 gave up waiting for job 2: were the jobs dealt out in advance, a fixed share \
+         per worker? Then job 2 waited behind job 0 in the same worker. With one queue for \
+         all, whichever worker is free takes the next job (answers: {answers:?})"
+    );
+    assert_eq!(answers, ["got it", "b", "signalled", "d", "e", "f"]);
 }
 
 #[test]
