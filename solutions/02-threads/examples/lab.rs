@@ -20,6 +20,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
+use support::svg_escape;
+
 const COUNTS: [usize; 3] = [100, 1_000, 10_000];
 /// 0 means "Rust's default" (2 MiB unless `RUST_MIN_STACK` says otherwise).
 const STACKS: [usize; 2] = [0, 64 * 1024];
@@ -292,7 +294,7 @@ fn bar_chart(
     let _ = writeln!(
         svg,
         r##"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"##,
-        escape(title)
+        svg_escape(title)
     );
     // The value axis, with five grid lines.
     for tick in 0..=5 {
@@ -312,7 +314,7 @@ fn bar_chart(
         r##"<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">{}</text>"##,
         TOP + PLOT_H / 2.0,
         TOP + PLOT_H / 2.0,
-        escape(unit)
+        svg_escape(unit)
     );
     let group = PLOT_W / categories.len() as f64;
     let bar = group * 0.7 / series.len() as f64;
@@ -328,10 +330,10 @@ fn bar_chart(
                 r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}, {}: {} {}</title></rect><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"##,
                 bar - 4.0,
                 COLORS[s % COLORS.len()],
-                escape(category),
-                escape(name),
+                svg_escape(category),
+                svg_escape(name),
                 format_value(value),
-                escape(unit),
+                svg_escape(unit),
                 x + (bar - 4.0) / 2.0,
                 y - 4.0,
                 format_value(value)
@@ -342,7 +344,7 @@ fn bar_chart(
             r##"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"##,
             LEFT + group * (c as f64 + 0.5),
             TOP + PLOT_H + 18.0,
-            escape(category)
+            svg_escape(category)
         );
     }
     let _ = writeln!(
@@ -361,7 +363,7 @@ fn bar_chart(
             legend_y - 10.0,
             COLORS[s % COLORS.len()],
             x + 20.0,
-            escape(name)
+            svg_escape(name)
         );
     }
     svg.push_str("</svg>\n");
@@ -376,11 +378,4 @@ fn format_value(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
