@@ -27,3 +27,17 @@ mod timeout;
 pub use rendezvous::{PATIENCE, Rendezvous};
 pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
 pub use timeout::{DEFAULT_LIMIT, timeout, timeout_after};
+
+/// `mutation!("feature", module)`, in a `wrong/` fixture crate: with that feature on,
+/// `module` is the solution's module with the feature's edits from `mutations.toml`
+/// applied, as the crate's build script wrote it (see `mutations`). It is declared in the
+/// fixture crate, where it shadows the solution's module of the same name.
+#[macro_export]
+macro_rules! mutation {
+    ($feature:literal, $module:ident) => {
+        #[cfg(feature = $feature)]
+        pub mod $module {
+            include!(concat!(env!("OUT_DIR"), "/", $feature, ".rs"));
+        }
+    };
+}

@@ -8,16 +8,7 @@
 
 pub use ch02_solution::*;
 
-/// `mutation!("feature", module)`: with that feature on, `module` is the solution's module
-/// with the feature's edits applied.
-macro_rules! mutation {
-    ($feature:literal, $module:ident) => {
-        #[cfg(feature = $feature)]
-        pub mod $module {
-            include!(concat!(env!("OUT_DIR"), "/", $feature, ".rs"));
-        }
-    };
-}
+use support::mutation;
 
 mutation!("ex01-join-in-loop", ex01_spawn);
 mutation!("ex01-finishing-order", ex01_spawn);

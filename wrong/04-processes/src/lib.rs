@@ -9,17 +9,7 @@
 
 pub use ch04_solution::*;
 
-/// `mutation!("feature", module)`: with that feature on, `module` is the solution's module
-/// with the feature's edits from `mutations.toml` applied (by `build.rs`; see
-/// `support::mutations`).
-macro_rules! mutation {
-    ($feature:literal, $module:ident) => {
-        #[cfg(feature = $feature)]
-        pub mod $module {
-            include!(concat!(env!("OUT_DIR"), "/", $feature, ".rs"));
-        }
-    };
-}
+use support::mutation;
 
 mutation!("ex01-no-close", ex01_spawn);
 mutation!("ex01-no-wait", ex01_spawn);
