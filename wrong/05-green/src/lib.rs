@@ -17,6 +17,7 @@ mutation!("ex01-pre-order", ex01_coroutine);
 mutation!("ex02-runs-to-completion", ex02_scheduler);
 mutation!("ex02-panic-kills-scheduler", ex02_scheduler);
 mutation!("ex02-yield-to-self", ex02_scheduler);
+mutation!("ex02-spinning-join", ex02_scheduler);
 
 mutation!("ex03-spinning-recv", ex03_sleep_channel);
 mutation!("ex03-blocking-sleep", ex03_sleep_channel);
