@@ -26,6 +26,9 @@ mutation!("ex03-set-order-timers", ex03_sleep_channel);
 mutation!("ex04-blocking-read", ex04_green_io);
 mutation!("ex04-one-client-at-a-time", ex04_green_io);
 mutation!("ex04-error-ends-server", ex04_green_io);
+mutation!("ex04-spinning-read", ex04_green_io);
+mutation!("ex04-spinning-accept", ex04_green_io);
+mutation!("ex04-read-retries-errors", ex04_green_io);
 
 mutation!("ex05-forgets-rbx", ex05_switch);
 mutation!("ex05-loses-the-resumer", ex05_switch);
