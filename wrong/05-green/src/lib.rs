@@ -22,6 +22,7 @@ mutation!("ex02-spinning-join", ex02_scheduler);
 mutation!("ex03-spinning-recv", ex03_sleep_channel);
 mutation!("ex03-blocking-sleep", ex03_sleep_channel);
 mutation!("ex03-set-order-timers", ex03_sleep_channel);
+mutation!("ex03-spinning-sleep", ex03_sleep_channel);
 
 mutation!("ex04-blocking-read", ex04_green_io);
 mutation!("ex04-one-client-at-a-time", ex04_green_io);
