@@ -33,6 +33,7 @@ status=0
 for chapter in "${chapters[@]}"; do
     package="ch${chapter}-solution"
     echo "== $package"
+    mkdir -p "mutants.out/$chapter"
     # --timeout: the limit for each mutant's test run; --minimum-test-timeout: a floor,
     # so a fast baseline does not make the limit too short on a busy machine.
     if ! cargo mutants \
@@ -48,7 +49,9 @@ for chapter in "${chapters[@]}"; do
     fi
     out="mutants.out/$chapter/mutants.out"
     for outcome in caught missed timeout unviable; do
-        printf '  %-9s %s\n' "$outcome" "$(wc -l < "$out/$outcome.txt" 2>/dev/null || echo 0)"
+        count=0
+        if [ -f "$out/$outcome.txt" ]; then count=$(wc -l < "$out/$outcome.txt"); fi
+        printf '  %-9s %s\n' "$outcome" "$count"
     done
     if [ -s "$out/missed.txt" ]; then
         echo "  missed (each needs a test, or an exclusion with its reason):"

@@ -234,3 +234,38 @@ fn a_read_on_a_reset_connection_returns_the_error() {
          Interrupted, wait only on WouldBlock); got {outcome:?}"
     );
 }
+
+#[test]
+fn a_write_bigger_than_the_socket_buffer_waits_for_the_reader() {
+    // 8 MiB is more than a loopback socket buffers: write_all must meet WouldBlock, park
+    // until the reader has made room, and go on, while the reader runs on the same OS
+    // thread.
+    const SIZE: usize = 8 * 1024 * 1024;
+    let (written, received) = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            peer.set_nonblocking(true).unwrap();
+            let stream = accept(&listener).expect("accept");
+            let writer = spawn(move || write_all(&stream, &vec![7u8; SIZE]).is_ok());
+            let reader = spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut received = 0;
+                while received < SIZE {
+                    match read(&peer, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => received += n,
+                    }
+                }
+                received
+            });
+            (writer.join().unwrap(), reader.join().unwrap())
+        })
+    });
+    assert!(
+        written,
+        "write_all of 8 MiB failed: when the socket's buffer is full, `write` says \
+         WouldBlock, and write_all must wait until the socket is writable, then go on"
+    );
+    assert_eq!(received, SIZE, "the reader must get every byte written");
+}
