@@ -138,6 +138,10 @@ fn a_panic_is_caught_and_reported_while_the_others_go_on() {
         "the JoinError must carry the panic's message, got {:?}",
         error.message()
     );
+    assert!(
+        error.to_string().contains("boom in a green thread"),
+        "a JoinError shown with `{{}}` must say what the panic said, got {error}"
+    );
     assert_eq!(others, Ok("s"), "the other thread must finish normally");
     assert_eq!(
         log.iter().filter(|l| l.starts_with('s')).count(),
@@ -248,5 +252,22 @@ fn a_join_that_can_never_finish_ends_in_the_scheduler_s_deadlock_panic() {
         message.contains("are parked and nothing can wake them"),
         "a join on a thread that can never finish must park, so that the scheduler finds \
          nothing to run and panics with its deadlock message; got {message:?}"
+    );
+}
+
+#[test]
+fn run_can_be_called_again_on_the_same_os_thread() {
+    let answers = timeout(|| {
+        let first = run(|| spawn(|| 1).join().unwrap());
+        // A run that ends in a panic must leave the OS thread ready for the next run too.
+        let failed = panic::catch_unwind(|| run(|| -> u8 { panic!("main fails") })).is_err();
+        let second = run(|| spawn(|| 2).join().unwrap());
+        (first, failed, second)
+    });
+    assert_eq!(
+        answers,
+        (1, true, 2),
+        "after `run` returns (or panics), the OS thread has no scheduler any more, and `run` \
+         can start a new one"
     );
 }
