@@ -24,6 +24,49 @@ pub struct Captured {
     pub success: bool,
     /// It was still running at the time limit and was killed.
     pub timed_out: bool,
+    /// The signal that ended it, if one did (a crash, not a failed test): SIGSEGV, …
+    pub signal: Option<i32>,
+}
+
+/// A signal's name and what it usually means when it ends a test binary.
+pub fn signal_meaning(signal: i32) -> (String, &'static str) {
+    let (name, meaning) = match signal {
+        11 => (
+            "SIGSEGV",
+            "the program touched memory it may not: in hand-written switching code, usually \
+             a bad stack frame (a wrong offset or a missing register) or a misaligned stack",
+        ),
+        7 => (
+            "SIGBUS",
+            "a misaligned or unmapped memory access: often a stack pointer that is not \
+             16-byte aligned",
+        ),
+        4 => (
+            "SIGILL",
+            "the CPU met an instruction it cannot run: a jump to a wrong address, or code \
+             reached after something that must never return",
+        ),
+        6 => (
+            "SIGABRT",
+            "the program aborted itself: a panic while panicking, a panic that crossed a \
+             context switch or an `extern \"C\"` boundary, or a failed allocation",
+        ),
+        8 => (
+            "SIGFPE",
+            "an arithmetic fault, such as an integer division by zero",
+        ),
+        9 => (
+            "SIGKILL",
+            "killed from outside: the time limit, or the system out of memory",
+        ),
+        _ => ("", "the process was stopped by a signal"),
+    };
+    let name = if name.is_empty() {
+        format!("signal {signal}")
+    } else {
+        format!("{name} (signal {signal})")
+    };
+    (name, meaning)
 }
 
 /// A `cargo` command with the settings every call here wants.
@@ -77,12 +120,16 @@ pub fn run_cancellable(
     };
 
     let deadline = Instant::now() + limit;
-    let (success, timed_out) = loop {
+    let (success, timed_out, signal) = loop {
         if let Some(status) = child
             .try_wait()
             .context("cannot wait for a child process")?
         {
-            break (status.success(), false);
+            #[cfg(unix)]
+            let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+            #[cfg(not(unix))]
+            let signal = None;
+            break (status.success(), false, signal);
         }
         if cancel.load(Ordering::Relaxed) {
             kill_tree(&mut child);
@@ -90,7 +137,7 @@ pub fn run_cancellable(
         }
         if Instant::now() >= deadline {
             kill_tree(&mut child);
-            break (false, true);
+            break (false, true, None);
         }
         // Short, so that a fast test run is not held up by the polling (watch mode
         // shows a result a few hundred milliseconds after a save).
@@ -109,6 +156,7 @@ pub fn run_cancellable(
         text: String::from_utf8_lossy(&bytes).into_owned(),
         success,
         timed_out,
+        signal,
     }))
 }
 
@@ -166,6 +214,9 @@ pub struct Binary {
     pub tests: Vec<TestResult>,
     /// libtest printed its summary line: the binary ran to the end.
     pub finished: bool,
+    /// The binary died by a signal: what to tell the learner (the signal, the test that
+    /// crashed, what it usually means). Set by the runner, not by the parser.
+    pub crash: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -146,7 +146,72 @@ pub fn check_cancellable(
     else {
         return Ok(None);
     };
-    Ok(Some(checked(&module, ran)))
+    let signal = ran.signal.filter(|_| !ran.timed_out);
+    let mut checked = checked(&module, ran);
+    if let (Some(signal), Outcome::Failing(binary)) = (signal, &mut checked.outcome) {
+        let crashed = find_crashing_test(&executable, &dir, binary, cancel);
+        binary.crash = Some(crash_report(signal, crashed.as_deref()));
+    }
+    Ok(Some(checked))
+}
+
+/// The test binary died by a signal, which takes every test running at that moment with
+/// it. Runs the tests that did not pass one at a time (each under the time limit) and
+/// returns the first that dies by a signal on its own.
+fn find_crashing_test(
+    executable: &Path,
+    dir: &Path,
+    binary: &crate::cargo::Binary,
+    cancel: &AtomicBool,
+) -> Option<String> {
+    let mut list = std::process::Command::new(executable);
+    list.current_dir(dir)
+        .args(["--list", "--format", "terse"])
+        .env("CARGO_MANIFEST_DIR", dir);
+    let listed = cargo::run_cancellable(list, run_limit(), cancel).ok()??;
+    let passed: Vec<&str> = binary
+        .tests
+        .iter()
+        .filter(|t| t.passed)
+        .map(|t| t.name.as_str())
+        .collect();
+    let names: Vec<String> = listed
+        .text
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .filter(|name| !passed.contains(name))
+        .map(str::to_string)
+        .collect();
+    names.into_iter().find(|name| {
+        let mut one = std::process::Command::new(executable);
+        one.current_dir(dir)
+            .args(["--exact", name, "--test-threads=1"])
+            .env("RUST_BACKTRACE", "0")
+            .env("CARGO_MANIFEST_DIR", dir);
+        cargo::run_cancellable(one, run_limit(), cancel)
+            .ok()
+            .flatten()
+            .is_some_and(|ran| ran.signal.is_some() && !ran.timed_out)
+    })
+}
+
+/// What to say about a test binary that died by `signal`; `crashed` is the test that
+/// crashed when run alone, if one did.
+pub fn crash_report(signal: i32, crashed: Option<&str>) -> Vec<String> {
+    let (name, meaning) = cargo::signal_meaning(signal);
+    let mut lines = vec![format!("The test program was killed by {name}.")];
+    match crashed {
+        Some(test) => lines.push(format!(
+            "Run one at a time, the test that crashes is `{test}`."
+        )),
+        None => lines.push(
+            "Run one at a time, no test crashed on its own: the crash needs several tests \
+             running together."
+                .to_string(),
+        ),
+    }
+    lines.push(format!("What it usually means: {meaning}."));
+    lines
 }
 
 fn checked(module: &str, ran: Captured) -> Checked {

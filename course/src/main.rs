@@ -156,6 +156,8 @@ fn watch(root: &Path, manifest: Manifest, id: Option<&str>, args: WatchArgs) -> 
 fn list(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
     let progress = Progress::load(root);
     let mut solved = 0;
+    // The id column is as wide as the longest id, so every title starts in one column.
+    let width = id_column_width(manifest.exercises.iter().map(|e| e.id.as_str()));
     for chapter in &manifest.chapters {
         println!(
             "{}",
@@ -170,12 +172,17 @@ fn list(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
                 Status::NotStarted => dim("not started"),
                 Status::NotChecked => yellow("not checked"),
             };
-            println!("  {mark}  {:<20} {}", exercise.id, exercise.title);
+            println!("  {mark}  {:<width$} {}", exercise.id, exercise.title);
         }
     }
     let total = manifest.exercises.len();
     println!("\n{solved} of {total} exercises solved.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The width of `cargo course list`'s id column: the longest id (at least 20).
+fn id_column_width<'a>(ids: impl Iterator<Item = &'a str>) -> usize {
+    ids.map(|id| id.chars().count()).max().unwrap_or(0).max(20)
 }
 
 fn check_all(root: &Path, manifest: &Manifest, target: &str, which: Crate) -> Result<ExitCode> {

@@ -43,7 +43,10 @@ pub fn report(outcome: &Outcome) -> Vec<String> {
         }
         Outcome::Failing(binary) => {
             lines.extend(test_lines(binary));
-            if binary.tests.is_empty() {
+            if let Some(crash) = &binary.crash {
+                lines.push(red(&crash[0]));
+                lines.extend(crash[1..].iter().cloned());
+            } else if binary.tests.is_empty() {
                 lines.push(red("The tests did not run to the end:"));
                 lines.extend(binary_tail(binary));
             } else {
@@ -87,8 +90,14 @@ fn test_lines(binary: &Binary) -> Vec<String> {
         }
     }
     for (message, names) in groups {
+        let shared = names.len();
         for name in names {
             lines.push(format!("  {} {name}", red("✗")));
+        }
+        if shared > 1 && !message.is_empty() {
+            lines.push(dim(&format!(
+                "      the {shared} tests above all failed with:"
+            )));
         }
         for line in message {
             lines.push(format!("      {line}"));
@@ -108,10 +117,17 @@ fn binary_tail(binary: &Binary) -> Vec<String> {
 
 /// The panic message of a failed test and where it was raised, without thread names,
 /// process ids or the note about backtraces.
+///
+/// A test's output may hold several panics: threads the test started may panic on
+/// purpose (a producer that "loses its connection") before the test's own thread fails.
+/// The cause is the panic of the test's own thread (libtest names it after the test, and
+/// `support::timeout` names the body's thread "<test> (body)"): only that one is shown,
+/// with a note that the others were expected noise.
 pub fn failure_message(test: &TestResult) -> Vec<String> {
+    let (output, others) = own_panic(test);
     let mut out = Vec::new();
     let mut location = None;
-    for line in test.output.lines() {
+    for line in output.lines() {
         if line.starts_with("note: run with `RUST_BACKTRACE") {
             continue;
         }
@@ -143,5 +159,123 @@ pub fn failure_message(test: &TestResult) -> Vec<String> {
     {
         out.push(dim(&format!("(at {location})")));
     }
+    if others > 0 {
+        out.push(dim(&format!(
+            "({others} panic(s) in other threads were printed first; the test's own failure \
+             is the one above)"
+        )));
+    }
     out
+}
+
+/// The part of `test`'s output that belongs to the panic of its own thread, and how many
+/// panics of other threads came before it. Output with no recognisable panic of the
+/// test's thread is returned whole.
+fn own_panic(test: &TestResult) -> (String, usize) {
+    // Split the output into blocks, each starting at a "thread '…' panicked at" line.
+    let mut blocks: Vec<(Option<String>, String)> = vec![(None, String::new())];
+    for line in test.output.lines() {
+        if let Some(rest) = line.strip_prefix("thread '")
+            && line.contains(" panicked at ")
+            && let Some((thread, _)) = rest.split_once('\'')
+        {
+            blocks.push((Some(thread.to_string()), String::new()));
+        }
+        let block = &mut blocks.last_mut().expect("never empty").1;
+        block.push_str(line);
+        block.push('\n');
+    }
+    let panics = blocks.len() - 1;
+    let own = |thread: &str| thread == test.name || thread == format!("{} (body)", test.name);
+    // The last panic of the test's own threads is the one that failed it.
+    let Some(index) = blocks
+        .iter()
+        .rposition(|(thread, _)| thread.as_deref().is_some_and(own))
+    else {
+        return (test.output.clone(), 0);
+    };
+    if panics <= 1 {
+        return (test.output.clone(), 0);
+    }
+    // Keep what the test printed before any panic, then its own panic.
+    let mut kept = blocks[0].1.clone();
+    kept.push_str(&blocks[index].1);
+    // A timeout's panic on the test thread follows its body's own panic: keep both.
+    let others = blocks[1..]
+        .iter()
+        .filter(|(thread, _)| !thread.as_deref().is_some_and(own))
+        .count();
+    (kept, others)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(name: &str, output: &str) -> TestResult {
+        TestResult {
+            name: name.to_string(),
+            passed: false,
+            output: output.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_deliberate_panic_in_another_thread_is_not_shown_as_the_cause() {
+        let test = failed(
+            "a_lost_producer_is_reported",
+            "thread 'producer 1' (7) panicked at tests/ex03.rs:40:9:\n\
+             producer 1 lost its connection\n\
+             thread 'a_lost_producer_is_reported' (5) panicked at support/src/timeout.rs:60:19:\n\
+             probably a deadlock or an infinite loop: the test did not finish within 10 s.\n",
+        );
+        let message = failure_message(&test).join("\n");
+        assert!(message.contains("probably a deadlock"), "{message}");
+        assert!(!message.contains("lost its connection"), "{message}");
+        assert!(message.contains("1 panic(s) in other threads"), "{message}");
+    }
+
+    #[test]
+    fn a_single_panic_is_shown_as_it_is() {
+        let test = failed(
+            "t",
+            "thread 't (body)' (5) panicked at tests/x.rs:3:5:\nexpected 4, got 5\n",
+        );
+        assert_eq!(
+            failure_message(&test),
+            ["expected 4, got 5", "(at tests/x.rs:3:5)"]
+        );
+    }
+
+    #[test]
+    fn a_shared_message_says_which_tests_it_belongs_to() {
+        let todo = "thread 'a' panicked at src/ex.rs:3:5:\nnot yet implemented\n";
+        let binary = Binary {
+            name: "ex01".into(),
+            tests: vec![failed("a", todo), failed("b", todo), failed("c", todo)],
+            finished: true,
+            ..Binary::default()
+        };
+        let lines = test_lines(&binary).join("\n");
+        assert!(
+            lines.contains("the 3 tests above all failed with:"),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn a_crash_names_the_signal_the_test_and_the_usual_cause() {
+        let binary = Binary {
+            name: "ex05_switch".into(),
+            crash: Some(crate::check::crash_report(
+                11,
+                Some("switching_twice_returns"),
+            )),
+            ..Binary::default()
+        };
+        let lines = report(&Outcome::Failing(binary)).join("\n");
+        assert!(lines.contains("SIGSEGV"), "{lines}");
+        assert!(lines.contains("`switching_twice_returns`"), "{lines}");
+        assert!(lines.contains("misaligned stack"), "{lines}");
+    }
 }

@@ -102,7 +102,103 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     }
 
     found.extend(book_problems(root, &manifest, &repo)?);
+    found.extend(test_rule_problems(root, &manifest));
     Ok(found)
+}
+
+/// Rules that keep tests honest in every new chapter (issue: tests that cannot be fooled):
+///
+/// - every `#[test]` of an exercise runs under a time limit: its body calls `timeout` (or
+///   `timeout_after`, or `support::tokio`'s helpers), directly or through a helper of the
+///   same file that does, so that a deadlock fails with a message instead of hanging;
+/// - a page that claims "the tests catch/reject …" names, in backticks, the wrong answer
+///   (a feature in the manifest) that proves it.
+fn test_rule_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+    let mut found = Vec::new();
+    let limited = |code: &str| {
+        ["timeout(", "timeout_after(", "support::tokio", "paused("]
+            .iter()
+            .any(|w| code.contains(w))
+    };
+    for exercise in &manifest.exercises {
+        let chapter = manifest.chapter_of(exercise);
+        let path = Path::new("exercises")
+            .join(&chapter.dir)
+            .join("tests")
+            .join(format!("{}.rs", exercise.module()));
+        let Ok(text) = fs::read_to_string(root.join(&path)) else {
+            continue; // reported by check_exercise
+        };
+        let all = items(&text);
+        // Helpers of the file that put their work under a time limit.
+        let helpers: Vec<String> = all
+            .iter()
+            .filter(|i| !i.code.iter().any(|l| l.contains("#[test]")))
+            .filter(|i| limited(&i.code.join("\n")))
+            .filter_map(|i| i.key.strip_prefix("fn ").map(|name| format!("{name}(")))
+            .collect();
+        for test in all.iter().filter(|i| {
+            i.code
+                .iter()
+                .any(|l| l.trim() == "#[test]" || l.trim().starts_with("#[tokio::test"))
+        }) {
+            let body = test.code.join("\n");
+            let under_limit = limited(&body)
+                || helpers.iter().any(|h| body.contains(h.as_str()))
+                || test
+                    .code
+                    .iter()
+                    .any(|l| l.trim().starts_with("#[tokio::test"));
+            if !under_limit {
+                found.push(format!(
+                    "{}: `{}` does not run under a time limit: wrap its body in \
+                     `support::timeout(|| …)` so that a deadlock fails instead of hanging",
+                    path.display(),
+                    test.key
+                ));
+            }
+        }
+    }
+
+    let claim = |sentence: &str| {
+        let s = sentence.to_lowercase();
+        [
+            "the tests catch",
+            "the tests reject",
+            "the tests refuse",
+            "a test catches",
+            "a test rejects",
+        ]
+        .iter()
+        .any(|c| s.contains(c))
+    };
+    for chapter in &manifest.chapters {
+        let features: Vec<&str> = manifest
+            .exercises_of(chapter)
+            .flat_map(|e| e.wrong.iter().map(|w| w.feature.as_str()))
+            .collect();
+        let Some(folder) = Path::new(&chapter.book).parent() else {
+            continue;
+        };
+        for page in markdown_files(&root.join("book/src").join(folder)) {
+            let text = fs::read_to_string(&page).unwrap_or_default();
+            for sentence in text.split(['.', '\n']).filter(|s| claim(s)) {
+                let backed = features
+                    .iter()
+                    .any(|f| sentence.contains(&format!("`{f}`")));
+                if !backed {
+                    found.push(format!(
+                        "{}: \"{}\" claims the tests catch something: name the wrong answer \
+                         that proves it, in backticks (a feature of wrong/{} listed in {MANIFEST})",
+                        page.strip_prefix(root).unwrap_or(&page).display(),
+                        sentence.trim(),
+                        chapter.dir
+                    ));
+                }
+            }
+        }
+    }
+    found
 }
 
 fn check_exercise(

@@ -193,3 +193,31 @@ fn given_code_that_drifted_from_the_solution_is_named() {
          solutions/01-sync/src/ex04_overlap.rs",
     );
 }
+
+#[test]
+fn a_test_without_a_time_limit_is_named() {
+    let root = scratch("no-time-limit");
+    let path = root.join("exercises/01-sync/tests/ex04_overlap.rs");
+    let mut text = fs::read_to_string(&path).unwrap();
+    text.push_str("\n#[test]\nfn hangs_forever_if_wrong() {\n    assert_eq!(1 + 1, 2);\n}\n");
+    fs::write(&path, text).unwrap();
+    expect(
+        &root,
+        "`fn hangs_forever_if_wrong` does not run under a time limit",
+    );
+}
+
+#[test]
+fn a_page_claim_without_a_named_wrong_answer_is_named() {
+    let root = scratch("unbacked-claim");
+    let page = root.join("book/src/ch01-sync/overlap.md");
+    let text = fs::read_to_string(&page).unwrap();
+    let claimed = format!("{text}\nThe tests catch an answer that waits too soon.\n");
+    fs::write(&page, &claimed).unwrap();
+    expect(&root, "claims the tests catch something");
+    // Naming the wrong answer that proves the claim settles it.
+    let backed =
+        format!("{text}\nThe tests catch an answer that waits too soon (`ex04-one-by-one`).\n");
+    fs::write(&page, backed).unwrap();
+    assert!(problems(&root).unwrap().is_empty());
+}

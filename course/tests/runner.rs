@@ -145,6 +145,34 @@ fn a_test_that_prints_megabytes_does_not_flood_the_screen() {
     );
 }
 
+#[test]
+fn a_test_binary_killed_by_a_signal_is_explained() {
+    let said = text(&course_cmd(&[
+        "check",
+        "01.6-crash-in-a-hand-written-switch",
+    ]));
+    assert!(said.contains("killed by SIGSEGV"), "{said}");
+    assert!(
+        said.contains("the test that crashes is `the_switch_crashes`"),
+        "the crashing test must be found by running the tests one at a time: {said}"
+    );
+    assert!(said.contains("misaligned stack"), "{said}");
+}
+
+#[test]
+fn long_ids_stay_in_their_column() {
+    let list = text(&course_cmd(&["list"]));
+    let columns: Vec<usize> = list
+        .lines()
+        .filter(|l| l.contains("An exercise"))
+        .map(|l| l.find("An exercise").unwrap())
+        .collect();
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "every title must start in one column:\n{list}"
+    );
+}
+
 fn course_in(course: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_course"))
         .args(args)

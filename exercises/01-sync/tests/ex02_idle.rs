@@ -57,6 +57,22 @@ fn gaps_between_spans_are_idle_too() {
 }
 
 #[test]
+fn every_busy_stretch_counts_for_its_own_length() {
+    // Two stretches of work, neither starting at zero: each counts for 10 ms, not for
+    // where it ends.
+    let spans = vec![
+        span("main", Kind::Cpu, 10, 20),
+        span("main", Kind::Wait, 20, 30),
+        span("main", Kind::Cpu, 30, 40),
+    ];
+    check(
+        spans,
+        1.0 / 3.0,
+        "the CPU was busy from 10 to 20 and from 30 to 40 ms of a run from 10 to 40 ms",
+    );
+}
+
+#[test]
 fn the_run_starts_at_the_first_span_not_at_zero() {
     let spans = vec![
         span("main", Kind::Cpu, 100, 110),

@@ -66,6 +66,19 @@ fn finished_tasks_drop_out_of_the_rounds() {
 }
 
 #[test]
+fn a_task_that_finishes_mid_round_does_not_restart_the_round() {
+    // b finishes in the first round: c still gets its step in that round, before a's
+    // second one.
+    let (_, log) = run([2, 1, 2]);
+    assert_eq!(
+        log,
+        ["a1", "b1", "c1", "a2", "c2"],
+        "when a task finishes, the round goes on with the next task; it must not start \
+         again from the first one"
+    );
+}
+
+#[test]
 fn results_are_in_task_order_not_finishing_order() {
     let (results, _) = run([3, 1, 2]);
     assert_eq!(

@@ -1,10 +1,12 @@
 //! Tests for exercise 02.1: `run_all`.
 
 use ch02_threads::ex01_spawn::run_all;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use support::{Rendezvous, timeout};
+use std::time::Duration;
+use support::{PATIENCE, Rendezvous, timeout};
 
 type Job<T> = Box<dyn FnOnce() -> T + Send>;
 
@@ -110,6 +112,38 @@ fn a_job_s_panic_reaches_the_caller_with_its_message() {
         // `join` gives the panic back as an `Err`; re-raise it with its own message.
         run_all(jobs)
     });
+}
+
+#[test]
+fn a_job_s_panic_reaches_the_caller_only_after_every_thread_is_joined() {
+    let job_2_finished_first = timeout(|| {
+        // Job 2 waits (up to a give-up limit) for word that the caller already has job
+        // 1's panic. A right answer cannot have it before job 2 is joined, so job 2 waits
+        // in vain and then finishes; an answer that re-raises at the first `Err` hands
+        // the panic over while job 2 still runs, and the word arrives.
+        let (caller_has_it, word) = mpsc::channel::<()>();
+        let (report, job_2_report) = mpsc::channel::<bool>();
+        let jobs: Vec<Job<u8>> = vec![
+            Box::new(|| 0),
+            Box::new(|| panic!("job 1 failed")),
+            Box::new(move || {
+                let early = word.recv_timeout(Duration::from_secs(1)).is_ok();
+                report.send(!early).unwrap();
+                2
+            }),
+        ];
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_all(jobs)));
+        assert!(outcome.is_err(), "job 1 panicked, so run_all must panic");
+        let _ = caller_has_it.send(());
+        job_2_report
+            .recv_timeout(PATIENCE)
+            .expect("job 2 never finished")
+    });
+    assert!(
+        job_2_finished_first,
+        "the caller got job 1's panic while job 2 was still running: join every thread \
+         first, then re-raise the panic (a panic that leaves early abandons the others)"
+    );
 }
 
 #[test]

@@ -137,8 +137,21 @@ fn dropping_the_pool_finishes_the_queued_jobs_too() {
 
 #[test]
 fn a_panicking_job_does_not_take_a_worker_down() {
-    let done = timeout(|| {
+    let (met_before, done) = timeout(|| {
         let pool = ThreadPool::new(2);
+        // First, with no panic yet: two jobs that only finish together. If they cannot
+        // meet, the fault is not the panic's, and the message below says what it is.
+        let before = Arc::new(Rendezvous::new(2));
+        let (met, verdicts) = mpsc::channel();
+        for _ in 0..2 {
+            let (before, met) = (Arc::clone(&before), met.clone());
+            pool.execute(move || met.send(before.try_meet()).unwrap());
+        }
+        let met_before = verdicts.recv().unwrap() & verdicts.recv().unwrap();
+        if !met_before {
+            pool.shutdown();
+            return (false, 0);
+        }
         pool.execute(|| panic!("a job failed (this panic is part of the test)"));
         // Both workers must still be there: these two jobs only finish together.
         let meeting = Arc::new(Rendezvous::new(2));
@@ -146,19 +159,24 @@ fn a_panicking_job_does_not_take_a_worker_down() {
         for _ in 0..2 {
             let (meeting, done) = (Arc::clone(&meeting), Arc::clone(&done));
             pool.execute(move || {
-                assert!(
-                    meeting.try_meet(),
-                    "after a job panicked, the pool no longer had 2 workers running jobs \
-                     at the same time: catch the job's panic in its worker"
-                );
-                done.fetch_add(1, Ordering::SeqCst);
+                if meeting.try_meet() {
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
             });
         }
         pool.shutdown();
-        done.load(Ordering::SeqCst)
+        (true, done.load(Ordering::SeqCst))
     });
+    assert!(
+        met_before,
+        "even before any job panicked, the 2 workers never ran jobs at the same time: does \
+         a worker hold the queue's lock while its job runs? Take the job in one statement, \
+         so that the guard is dropped before the job starts"
+    );
     assert_eq!(
         done, 2,
-        "the 2 jobs after the panic should both have met and finished"
+        "after a job panicked, the pool no longer ran 2 jobs at the same time (only {done} \
+         of the 2 jobs that must meet did): catch the job's panic in its worker, so the \
+         worker lives on"
     );
 }

@@ -200,3 +200,65 @@ fn the_gil_goes_to_threads_in_the_order_they_asked() {
         "the GIL must go to waiting threads in the order they asked for it"
     );
 }
+
+#[test]
+fn a_release_wakes_the_thread_whose_turn_it_is() {
+    // The test's own thread T holds the GIL; X and then Y queue for it. T switches: X's
+    // turn, and T queues again, behind Y. The switch woke every sleeper, so Y went back
+    // to sleep *after* T did: a release that wakes one sleeper (`notify_one`) wakes T,
+    // whose turn it is not, and Y, whose turn it is, sleeps forever. The order in which
+    // sleepers wake is the kernel's, so the scene is played SCENES times; a stuck scene
+    // (Y never runs) ends the test. On the course's 2-core machine the `notify_one` answer
+    // (`ex03-notify-one`) got stuck within the first 3 scenes in each of 8 runs, idle or
+    // with both cores busy with other work: its odds of escaping 60 scenes are negligible.
+    const SCENES: usize = 60;
+    let stuck = timeout(|| {
+        for scene in 0..SCENES {
+            let gil = Arc::new(FairGil::new());
+            let order = Arc::new(Mutex::new(Vec::new()));
+            let (finished, all_done) = mpsc::channel();
+            // T, on a thread of its own so that this thread can give up on a stuck scene.
+            let (holds, t_holds) = mpsc::channel();
+            let (go, t_go) = mpsc::channel::<()>();
+            {
+                let (gil, order, finished) =
+                    (Arc::clone(&gil), Arc::clone(&order), finished.clone());
+                thread::spawn(move || {
+                    let mut held = gil.acquire();
+                    holds.send(()).unwrap();
+                    let _ = t_go.recv();
+                    held.switch();
+                    order.lock().unwrap().push("T");
+                    drop(held);
+                    let _ = finished.send(());
+                });
+            }
+            t_holds.recv().unwrap();
+            for (queued, name) in [(1, "X"), (2, "Y")] {
+                let (their_gil, order, finished) =
+                    (Arc::clone(&gil), Arc::clone(&order), finished.clone());
+                thread::spawn(move || {
+                    let _held = their_gil.acquire();
+                    order.lock().unwrap().push(name);
+                    let _ = finished.send(());
+                });
+                wait_until_queued(&gil, queued, || false);
+            }
+            go.send(()).unwrap();
+            for _ in 0..3 {
+                if all_done.recv_timeout(Duration::from_secs(3)).is_err() {
+                    return Some((scene, order.lock().unwrap().clone()));
+                }
+            }
+        }
+        None
+    });
+    if let Some((scene, order)) = stuck {
+        panic!(
+            "in scene {} of {SCENES}, after X's turn, Y (next in line) never got the GIL; \
+             the order so far was {order:?}. A release must wake every sleeper \
+             (`notify_all`): each checks its number, and the one whose turn it is goes on",
+            scene + 1
+        );
+    }
+}

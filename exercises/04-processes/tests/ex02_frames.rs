@@ -1,8 +1,42 @@
 //! Tests for exercise 04.2: `write_frame` and `read_frame`.
 
 use ch04_processes::ex02_frames::{MAX_FRAME, read_frame, write_frame};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::{self, ErrorKind, Read, Write};
 use support::timeout;
+
+/// The system allocator, keeping the largest allocation asked for on each thread, so a
+/// test can see an allocation that the OS would only map lazily (a 4 GiB `vec![0; n]`
+/// succeeds at once on Linux and costs nothing until it is touched).
+struct Counting;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to `System` unchanged; the thread-local is a `Cell`
+// with a const initialiser and no destructor, so touching it never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LARGEST.set(LARGEST.get().max(layout.size()));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LARGEST.set(LARGEST.get().max(layout.size()));
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LARGEST.set(LARGEST.get().max(new_size));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// A reader that hands out at most `chunk` bytes per call, as a pipe may, and fails
 /// every other call with `Interrupted` if `interrupt` is set, as a read hit by a signal
@@ -215,6 +249,47 @@ fn an_oversized_length_is_refused_before_reading_or_allocating() {
             consumed.saturating_sub(4)
         );
     }
+}
+
+#[test]
+fn an_oversized_length_is_refused_before_anything_is_allocated() {
+    let largest = timeout(|| {
+        let mut bytes = u32::MAX.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&[0; 64]);
+        LARGEST.set(0);
+        let got = read_frame(&mut &bytes[..]);
+        let largest = LARGEST.get();
+        assert!(got.is_err(), "a 4 GiB frame must be refused, got {got:?}");
+        largest
+    });
+    assert!(
+        largest <= 1024,
+        "read_frame refused a frame that claimed 4 GiB, but first asked the allocator for \
+         {largest} bytes: check the length against MAX_FRAME before `vec![0; length]`"
+    );
+}
+
+#[test]
+fn an_error_inside_a_frame_is_passed_on_as_it_is() {
+    /// Two bytes of a header, then a failure that is not the end of the stream.
+    struct Broken(usize);
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 2 {
+                return Err(io::Error::new(ErrorKind::ConnectionReset, "the pipe broke"));
+            }
+            buf[0] = 0;
+            self.0 += 1;
+            Ok(1)
+        }
+    }
+    let got = timeout(|| read_frame(&mut Broken(0)).map_err(|e| e.kind()));
+    assert_eq!(
+        got,
+        Err(ErrorKind::ConnectionReset),
+        "the reader failed with ConnectionReset inside a frame: pass that error on; only \
+         an end of the stream inside a frame is `UnexpectedEof`"
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Tests for exercise 05.2: `run`, `spawn`, `yield_now` and `join`.
 
-use ch05_green::ex02_scheduler::{JoinHandle, run, spawn, yield_now};
+use ch05_green::ex02_scheduler::{JoinHandle, park, run, spawn, turns, yield_now};
 use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::thread;
 use support::timeout;
@@ -137,6 +138,10 @@ fn a_panic_is_caught_and_reported_while_the_others_go_on() {
         "the JoinError must carry the panic's message, got {:?}",
         error.message()
     );
+    assert!(
+        error.to_string().contains("boom in a green thread"),
+        "a JoinError shown with `{{}}` must say what the panic said, got {error}"
+    );
     assert_eq!(others, Ok("s"), "the other thread must finish normally");
     assert_eq!(
         log.iter().filter(|l| l.starts_with('s')).count(),
@@ -196,4 +201,73 @@ fn a_thousand_green_threads_share_one_os_thread() {
 fn run_returns_what_main_returned() {
     let answer = timeout(|| run(|| 6 * 7));
     assert_eq!(answer, 42);
+}
+
+#[test]
+fn a_joining_thread_parks_instead_of_spinning() {
+    let joiner_turns = timeout(|| {
+        run(|| {
+            let slow = spawn(|| {
+                // Keep the scheduler busy for 100 turns before finishing.
+                for _ in 0..100 {
+                    yield_now();
+                }
+            });
+            let joiner = spawn(move || {
+                slow.join().unwrap();
+                turns()
+            });
+            joiner.join().unwrap()
+        })
+    });
+    assert!(
+        joiner_turns <= 2,
+        "the joining thread had {joiner_turns} turns while it waited for a thread that \
+         yielded 100 times: join must park (one turn to start waiting, one when the thread \
+         has finished), not yield and look again in a loop"
+    );
+}
+
+#[test]
+fn a_join_that_can_never_finish_ends_in_the_scheduler_s_deadlock_panic() {
+    let message = timeout(|| {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            run(|| {
+                // This thread parks and nobody will ever unpark it: joining it can only
+                // wait forever, and the scheduler must say so.
+                let stuck = spawn(park);
+                let _ = stuck.join();
+            })
+        }));
+        match outcome {
+            Ok(()) => "run returned".to_string(),
+            Err(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default(),
+        }
+    });
+    assert!(
+        message.contains("are parked and nothing can wake them"),
+        "a join on a thread that can never finish must park, so that the scheduler finds \
+         nothing to run and panics with its deadlock message; got {message:?}"
+    );
+}
+
+#[test]
+fn run_can_be_called_again_on_the_same_os_thread() {
+    let answers = timeout(|| {
+        let first = run(|| spawn(|| 1).join().unwrap());
+        // A run that ends in a panic must leave the OS thread ready for the next run too.
+        let failed = panic::catch_unwind(|| run(|| -> u8 { panic!("main fails") })).is_err();
+        let second = run(|| spawn(|| 2).join().unwrap());
+        (first, failed, second)
+    });
+    assert_eq!(
+        answers,
+        (1, true, 2),
+        "after `run` returns (or panics), the OS thread has no scheduler any more, and `run` \
+         can start a new one"
+    );
 }

@@ -142,6 +142,37 @@ fn a_sleeping_green_thread_lets_the_others_run() {
 }
 
 #[test]
+fn a_sleeping_green_thread_parks_instead_of_spinning() {
+    let sleeper_turns = timeout(|| {
+        run(|| {
+            let awake = Rc::new(RefCell::new(false));
+            let flag = Rc::clone(&awake);
+            let sleeper = spawn(move || {
+                sleep(ms(20));
+                *flag.borrow_mut() = true;
+                turns()
+            });
+            // Another thread stays busy (it yields) until the sleeper is done, so the
+            // scheduler always has someone to run: a spinning sleep would get a turn in
+            // every round.
+            let busy = spawn(move || {
+                while !*awake.borrow() {
+                    yield_now();
+                }
+            });
+            busy.join().unwrap();
+            sleeper.join().unwrap()
+        })
+    });
+    assert!(
+        sleeper_turns <= 3,
+        "the sleeper was resumed {sleeper_turns} times during its 20 ms sleep: sleep must \
+         park until its timer expires (one turn to start, one to wake), not yield and look \
+         at the clock in a loop"
+    );
+}
+
+#[test]
 fn messages_arrive_in_the_order_sent() {
     let got = timeout(|| {
         run(|| {

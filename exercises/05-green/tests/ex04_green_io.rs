@@ -1,8 +1,8 @@
 //! Tests for exercise 05.4: a green echo server on one OS thread, with real TCP clients on
 //! loopback.
 
-use ch05_green::ex02_scheduler::run;
-use ch05_green::ex04_green_io::{MAX_LINE, TOO_LONG, serve_echo};
+use ch05_green::ex02_scheduler::{run, spawn, turns, yield_now};
+use ch05_green::ex04_green_io::{MAX_LINE, TOO_LONG, accept, read, serve_echo, write_all};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -168,4 +168,104 @@ fn a_client_that_hangs_up_mid_line_does_not_disturb_the_others() {
         drop(good);
         finish(server);
     });
+}
+
+#[test]
+fn accept_and_read_park_until_the_socket_is_ready() {
+    let (accept_turns, read_turns, got) = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().unwrap();
+            let server = spawn(move || {
+                let stream = accept(&listener).expect("accept");
+                let accept_turns = turns();
+                let mut buf = [0u8; 8];
+                let n = read(&stream, &mut buf).expect("read");
+                (accept_turns, turns() - accept_turns, buf[..n].to_vec())
+            });
+            // The client keeps the scheduler busy for 100 turns before it connects, and
+            // 100 more before it writes.
+            let client = spawn(move || {
+                for _ in 0..100 {
+                    yield_now();
+                }
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                for _ in 0..100 {
+                    yield_now();
+                }
+                stream.write_all(b"hi").unwrap();
+                stream
+            });
+            let outcome = server.join().unwrap();
+            drop(client.join().unwrap());
+            outcome
+        })
+    });
+    assert_eq!(got, b"hi", "read must return what the client sent");
+    assert!(
+        accept_turns <= 3,
+        "accept took {accept_turns} turns while no client had connected: on WouldBlock it \
+         must wait until the listener is readable (park), not yield and try again"
+    );
+    assert!(
+        read_turns <= 3,
+        "read took {read_turns} more turns while nothing had been sent: on WouldBlock it \
+         must wait until the stream is readable (park), not yield and try again"
+    );
+}
+
+#[test]
+fn a_read_on_a_reset_connection_returns_the_error() {
+    let outcome = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            let stream = accept(&listener).expect("accept");
+            write_all(&stream, b"never read").unwrap();
+            // Closing a socket with unread data resets the connection (Linux sends RST).
+            drop(peer);
+            let mut buf = [0u8; 8];
+            read(&stream, &mut buf).map_err(|e| e.kind())
+        })
+    });
+    assert!(
+        outcome.is_err(),
+        "the peer reset the connection, so read must return an error (retry only on \
+         Interrupted, wait only on WouldBlock); got {outcome:?}"
+    );
+}
+
+#[test]
+fn a_write_bigger_than_the_socket_buffer_waits_for_the_reader() {
+    // 8 MiB is more than a loopback socket buffers: write_all must meet WouldBlock, park
+    // until the reader has made room, and go on, while the reader runs on the same OS
+    // thread.
+    const SIZE: usize = 8 * 1024 * 1024;
+    let (written, received) = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            peer.set_nonblocking(true).unwrap();
+            let stream = accept(&listener).expect("accept");
+            let writer = spawn(move || write_all(&stream, &vec![7u8; SIZE]).is_ok());
+            let reader = spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut received = 0;
+                while received < SIZE {
+                    match read(&peer, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => received += n,
+                    }
+                }
+                received
+            });
+            (writer.join().unwrap(), reader.join().unwrap())
+        })
+    });
+    assert!(
+        written,
+        "write_all of 8 MiB failed: when the socket's buffer is full, `write` says \
+         WouldBlock, and write_all must wait until the socket is writable, then go on"
+    );
+    assert_eq!(received, SIZE, "the reader must get every byte written");
 }

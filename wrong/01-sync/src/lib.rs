@@ -25,6 +25,9 @@ pub mod ex02_idle;
 #[cfg(feature = "ex02-double-counts")]
 #[path = "wrong/ex02_double_counts.rs"]
 pub mod ex02_idle;
+#[cfg(feature = "ex02-stretch-ends")]
+#[path = "wrong/ex02_stretch_ends.rs"]
+pub mod ex02_idle;
 
 #[cfg(feature = "ex03-one-at-a-time")]
 #[path = "wrong/ex03_one_at_a_time.rs"]
@@ -34,6 +37,9 @@ pub mod ex03_interleave;
 pub mod ex03_interleave;
 #[cfg(feature = "ex03-steps-finished-again")]
 #[path = "wrong/ex03_steps_finished_again.rs"]
+pub mod ex03_interleave;
+#[cfg(feature = "ex03-restarts-round")]
+#[path = "wrong/ex03_restarts_round.rs"]
 pub mod ex03_interleave;
 
 #[cfg(feature = "ex04-one-by-one")]

@@ -13,6 +13,7 @@ use support::mutation;
 mutation!("ex01-join-in-loop", ex01_spawn);
 mutation!("ex01-finishing-order", ex01_spawn);
 mutation!("ex01-unwrap-join", ex01_spawn);
+mutation!("ex01-raises-early", ex01_spawn);
 
 mutation!("ex02-sequential", ex02_scoped);
 mutation!("ex02-lost-tail", ex02_scoped);

@@ -23,6 +23,7 @@ mutation!("ex02-one-after-another", ex02_release);
 mutation!("ex03-never-switches", ex03_switch_interval);
 mutation!("ex03-every-instruction", ex03_switch_interval);
 mutation!("ex03-plain-mutex", ex03_switch_interval);
+mutation!("ex03-notify-one", ex03_switch_interval);
 
 mutation!("ex04-one-big-lock", ex04_per_object_locks);
 mutation!("ex04-unordered-locks", ex04_per_object_locks);

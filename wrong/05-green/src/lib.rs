@@ -17,14 +17,19 @@ mutation!("ex01-pre-order", ex01_coroutine);
 mutation!("ex02-runs-to-completion", ex02_scheduler);
 mutation!("ex02-panic-kills-scheduler", ex02_scheduler);
 mutation!("ex02-yield-to-self", ex02_scheduler);
+mutation!("ex02-spinning-join", ex02_scheduler);
 
 mutation!("ex03-spinning-recv", ex03_sleep_channel);
 mutation!("ex03-blocking-sleep", ex03_sleep_channel);
 mutation!("ex03-set-order-timers", ex03_sleep_channel);
+mutation!("ex03-spinning-sleep", ex03_sleep_channel);
 
 mutation!("ex04-blocking-read", ex04_green_io);
 mutation!("ex04-one-client-at-a-time", ex04_green_io);
 mutation!("ex04-error-ends-server", ex04_green_io);
+mutation!("ex04-spinning-read", ex04_green_io);
+mutation!("ex04-spinning-accept", ex04_green_io);
+mutation!("ex04-read-retries-errors", ex04_green_io);
 
 mutation!("ex05-forgets-rbx", ex05_switch);
 mutation!("ex05-loses-the-resumer", ex05_switch);
