@@ -102,6 +102,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     }
 
     found.extend(book_problems(root, &manifest, &repo)?);
+    found.extend(solution_on_page_problems(root, &manifest));
     Ok(found)
 }
 
@@ -531,6 +532,163 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
         }
     }
     Ok(found)
+}
+
+/// Pages must not hand out answers: a code block of a page (pasted, in a `<details>` box
+/// or not, or `{{#include}}`d from a crate) must not hold the solution's code of an item
+/// that a stub leaves to the learner (a `todo!`). The stub's signature may be shown; its
+/// solution's body may not.
+///
+/// An item's body is recognised by its *distinctive lines*: the solution's lines inside
+/// the item, trimmed, at least 10 characters long (so `Ok(())` and `}` match nothing), and
+/// not found anywhere in the stub (given code may share a line with an answer). A
+/// block that holds more than half of them (and two at least, or the only one) gives the
+/// item away; a smaller example that shares a few idioms with it (`.collect();`) does not.
+fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+    let mut answers: Vec<(String, String, Vec<String>)> = Vec::new(); // id, item, lines
+    for exercise in &manifest.exercises {
+        let chapter = manifest.chapter_of(exercise);
+        let module = exercise.module();
+        let read = |dir: &str| {
+            fs::read_to_string(
+                root.join(dir)
+                    .join(&chapter.dir)
+                    .join("src")
+                    .join(format!("{module}.rs")),
+            )
+            .unwrap_or_default()
+        };
+        let stub_text = read("exercises");
+        // A line the stub itself shows (in given code) gives nothing away.
+        let in_stub: HashSet<&str> = stub_text.lines().map(str::trim).collect();
+        let (stub, solution) = (items(&stub_text), items(&read("solutions")));
+        for (key, code) in learners_items(&stub, &solution, "") {
+            let mut lines = distinctive_lines(&code);
+            lines.retain(|l| !in_stub.contains(l.as_str()));
+            if !lines.is_empty() {
+                answers.push((exercise.id.clone(), key, lines));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        for (line, _info, body) in code_blocks(&text) {
+            let code = expand_includes(page.parent().unwrap_or(&src), &body);
+            let shown: HashSet<&str> = code
+                .lines()
+                .map(|l| {
+                    let l = l.trim();
+                    // rustdoc's hidden lines (`# code`) are on the page too.
+                    l.strip_prefix("# ").unwrap_or(l).trim()
+                })
+                .collect();
+            for (id, key, lines) in &answers {
+                let given_away = lines.iter().filter(|l| shown.contains(l.as_str())).count();
+                if given_away >= lines.len().min(2) && given_away * 2 > lines.len() {
+                    found.push(format!(
+                        "book/src/{rel}:{line}: this block shows the solution of `{key}`, which \
+                         exercise {id} leaves to the learner: show its signature, a diagram, a \
+                         trace or a smaller example instead (the learner sees the solution with \
+                         `cargo course solution {id}`)"
+                    ));
+                }
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+/// The learner's items of a stub (holding a `todo!`), as `(name, the solution's code)`:
+/// an `impl` block with some of the learner's work gives its methods one by one. An item
+/// the solution has several times (one per target) gives each.
+fn learners_items(stub: &[Item], solution: &[Item], inside: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for item in stub.iter().filter(|i| i.learners) {
+        let theirs: Vec<&Item> = solution.iter().filter(|s| s.key == item.key).collect();
+        if item.key.starts_with("impl") {
+            if let [theirs] = theirs[..] {
+                let inner = format!(" in {}", item.key);
+                out.extend(learners_items(
+                    &items(&body(item)),
+                    &items(&body(theirs)),
+                    &inner,
+                ));
+            }
+        } else {
+            for solved in theirs {
+                out.push((format!("{}{inside}", item.key), solved.code.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The trimmed lines inside an item's braces that are long enough to be its own.
+fn distinctive_lines(code: &[String]) -> Vec<String> {
+    let item = Item {
+        key: String::new(),
+        code: code.to_vec(),
+        learners: false,
+    };
+    let mut lines: Vec<String> = body(&item)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| l.chars().count() >= 10 && !l.contains("todo!("))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+/// A code block's text with each `{{#include file}}` / `{{#include file:anchor}}` line
+/// replaced by what mdBook would put there (the anchor's lines, without `ANCHOR` lines).
+fn expand_includes(dir: &Path, body: &str) -> String {
+    let mut out = String::new();
+    for line in body.lines() {
+        let Some(target) = line
+            .trim()
+            .strip_prefix("{{#include ")
+            .or_else(|| line.trim().strip_prefix("{{#rustdoc_include "))
+        else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let target = target.trim_end_matches("}}").trim();
+        let (file, anchor) = match target.split_once(':') {
+            Some((file, anchor)) if !anchor.starts_with(|c: char| c.is_ascii_digit()) => {
+                (file, Some(anchor))
+            }
+            Some((file, _)) => (file, None),
+            None => (target, None),
+        };
+        let text = fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let mut inside = anchor.is_none();
+        for l in text.lines() {
+            if let Some(anchor) = anchor {
+                if l.contains(&format!("ANCHOR: {anchor}")) {
+                    inside = true;
+                    continue;
+                }
+                if l.contains(&format!("ANCHOR_END: {anchor}")) {
+                    inside = false;
+                }
+            }
+            if inside && !l.contains("ANCHOR") {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// `(line, info string, body)` of each fenced code block.

@@ -193,3 +193,21 @@ fn given_code_that_drifted_from_the_solution_is_named() {
          solutions/01-sync/src/ex04_overlap.rs",
     );
 }
+
+#[test]
+fn a_page_that_shows_a_solution_is_named() {
+    let root = scratch("solution-on-page");
+    let page = root.join("book/src/ch01-sync/overlap.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    // In a collapsed box, included from the solution: still the answer.
+    text.push_str(
+        "\n<details>\n<summary>Solution</summary>\n\n```rust,ignore\n\
+         {{#include ../../../solutions/01-sync/src/ex04_overlap.rs}}\n```\n\n</details>\n",
+    );
+    fs::write(&page, text).unwrap();
+    expect(
+        &root,
+        "this block shows the solution of `fn fetch_overlapped`, which exercise 01.4-overlap \
+         leaves to the learner",
+    );
+}
