@@ -103,6 +103,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
 
     found.extend(book_problems(root, &manifest, &repo)?);
     found.extend(solution_on_page_problems(root, &manifest));
+    found.extend(typed_figure_problems(root));
     Ok(found)
 }
 
@@ -446,6 +447,20 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
                 .to_string()
         })
         .collect();
+    // Markdown that a page includes (a lab's table) is part of that page, not a page.
+    let fragments: HashSet<std::path::PathBuf> = markdown_files(&src)
+        .iter()
+        .flat_map(|page| {
+            let dir = page.parent().unwrap_or(&src).to_path_buf();
+            fs::read_to_string(page)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("{{#include "))
+                .filter_map(|t| t.trim_end_matches("}}").trim().strip_suffix(".md"))
+                .map(|file| dir.join(format!("{file}.md")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for page in markdown_files(&src) {
         let rel = page
             .strip_prefix(&src)
@@ -453,7 +468,10 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
             .display()
             .to_string();
         let text = fs::read_to_string(&page)?;
-        if rel != "SUMMARY.md" && !summary.contains(&format!("({rel})")) {
+        if rel != "SUMMARY.md"
+            && !fragments.contains(&page)
+            && !summary.contains(&format!("({rel})"))
+        {
             found.push(format!(
                 "book/src/{rel} is not in book/src/SUMMARY.md, so the book never shows it"
             ));
@@ -691,6 +709,123 @@ fn expand_includes(dir: &Path, body: &str) -> String {
     out
 }
 
+/// Figures come from the lab that measured them: a lab page (`lab.md`, or a page that
+/// `{{#include}}`s a Markdown file, which a lab wrote) must not state a measurement in its
+/// own prose, where the next run of the lab would leave it behind.
+///
+/// A measurement is a number followed by a unit of time or size (`17.5 µs`, `4.2 KiB`),
+/// in prose: not in code blocks or `code spans`, not in included files. A figure that the
+/// chapter's lab code itself spells out (`1 MiB stacks` in a row's name) is a setting of
+/// the experiment, not a measurement, and is allowed.
+fn typed_figure_problems(root: &Path) -> Vec<String> {
+    const UNITS: [&str; 8] = ["ns", "µs", "us", "ms", "KiB", "MiB", "GiB", "kB"];
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        let prose = prose_lines(&text);
+        let includes_a_table = prose.iter().any(|(_, l)| {
+            l.trim_start().starts_with("{{#include ") && l.trim_end().ends_with(".md}}")
+        });
+        if !(includes_a_table || page.file_name().is_some_and(|n| n == "lab.md")) {
+            continue;
+        }
+        // The chapter's lab code: `book/src/ch05-green/…` → `solutions/05-green/examples`.
+        let chapter = rel.split('/').next().unwrap_or("");
+        let examples = root
+            .join("solutions")
+            .join(chapter.strip_prefix("ch").unwrap_or(chapter))
+            .join("examples");
+        let lab_code: String = rust_files(&examples)
+            .iter()
+            .filter_map(|stem| fs::read_to_string(examples.join(format!("{stem}.rs"))).ok())
+            .collect();
+        for (line, prose) in prose {
+            for figure in figures_in(&prose, &UNITS) {
+                let (number, unit) = figure.rsplit_once(' ').unwrap_or((&figure, ""));
+                if lab_code.contains(&figure) || lab_code.contains(&format!("{number}{unit}")) {
+                    continue;
+                }
+                found.push(format!(
+                    "book/src/{rel}:{line}: `{figure}` is a lab figure typed by hand; the next \
+                     run of the lab would leave it behind: include it from a table the lab \
+                     writes ({{{{#include …md}}}}), or say it without the number"
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The lines of a page outside fenced code blocks, numbered from 1, with `code spans`
+/// blanked out.
+fn prose_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let ticks: String = trimmed
+            .chars()
+            .take_while(|&c| c == '`' || c == '~')
+            .collect();
+        match &fence {
+            Some(open) if trimmed.trim_end().starts_with(open.as_str()) => fence = None,
+            Some(_) => {}
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            None => {
+                let mut prose = String::new();
+                for (i, part) in line.split('`').enumerate() {
+                    if i % 2 == 0 {
+                        prose.push_str(part);
+                    }
+                    prose.push(' ');
+                }
+                out.push((n + 1, prose));
+            }
+        }
+    }
+    out
+}
+
+/// Every `number unit` in `text` (`17.5 µs`, `4.2KiB`), written back as `17.5 µs`.
+fn figures_in(text: &str, units: &[&str]) -> Vec<String> {
+    let mut figures = Vec::new();
+    for unit in units {
+        for (at, _) in text.match_indices(unit) {
+            let after = text[at + unit.len()..].chars().next();
+            if after.is_some_and(|c| c.is_alphanumeric()) {
+                continue;
+            }
+            let before = text[..at].trim_end_matches(' ');
+            if before.len() + 1 < at {
+                continue; // more than one space: not a figure
+            }
+            let number: String = before
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let number = number.trim_start_matches(['.', ',']);
+            // The unit must follow a number, not end a word (`runs`, `items`).
+            let word_before = before[..before.len() - number.len()].chars().next_back();
+            if number.chars().any(|c| c.is_ascii_digit())
+                && !word_before.is_some_and(|c| c.is_alphanumeric())
+            {
+                figures.push(format!("{number} {unit}"));
+            }
+        }
+    }
+    figures
+}
+
 /// `(line, info string, body)` of each fenced code block.
 fn code_blocks(text: &str) -> Vec<(usize, String, String)> {
     let mut blocks = Vec::new();
@@ -892,6 +1027,17 @@ mod tests {
                 "impl Thing"
             ]
         );
+    }
+
+    #[test]
+    fn figures_are_numbers_followed_by_a_unit() {
+        let units = ["ns", "µs", "KiB", "MiB"];
+        assert_eq!(
+            figures_in("took 17.5 µs, then 3ns; 1,024 KiB; 5 MiB", &units),
+            ["3 ns", "17.5 µs", "1,024 KiB", "5 MiB"]
+        );
+        // Units inside words, and numbers that are part of a name, are not figures.
+        assert!(figures_in("runs nsec x2ns µs 12  ns MiBs", &units).is_empty());
     }
 
     #[test]

@@ -211,3 +211,29 @@ fn a_page_that_shows_a_solution_is_named() {
          leaves to the learner",
     );
 }
+
+#[test]
+fn a_lab_figure_typed_by_hand_is_named() {
+    let root = scratch("typed-figure");
+    fs::write(
+        root.join("book/src/ch01-sync/lab.md"),
+        "# Lab\n\n{{#include lab-table.md}}\n\nA switch took 17.5 µs here, and `2 ms` is code.\n\n\
+         ```text\n3 ms in a block\n```\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("book/src/ch01-sync/lab-table.md"),
+        "| a |\n|---|\n",
+    )
+    .unwrap();
+    let found = problems(&root).unwrap();
+    let typed: Vec<&String> = found
+        .iter()
+        .filter(|p| p.contains("typed by hand"))
+        .collect();
+    assert_eq!(typed.len(), 1, "{found:#?}");
+    expect(
+        &root,
+        "book/src/ch01-sync/lab.md:5: `17.5 µs` is a lab figure typed by hand",
+    );
+}
