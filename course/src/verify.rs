@@ -716,7 +716,9 @@ fn expand_includes(dir: &Path, body: &str) -> String {
 /// A measurement is a number followed by a unit of time or size (`17.5 µs`, `4.2 KiB`),
 /// in prose: not in code blocks or `code spans`, not in included files. A figure that the
 /// chapter's lab code itself spells out (`1 MiB stacks` in a row's name) is a setting of
-/// the experiment, not a measurement, and is allowed.
+/// the experiment, not a measurement, and is allowed, and so is a size that is a power of
+/// two (`64 KiB`): those are settings and limits, while measured sizes never come out
+/// round.
 fn typed_figure_problems(root: &Path) -> Vec<String> {
     const UNITS: [&str; 8] = ["ns", "µs", "us", "ms", "KiB", "MiB", "GiB", "kB"];
     let mut found = Vec::new();
@@ -749,6 +751,15 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
             for figure in figures_in(&prose, &UNITS) {
                 let (number, unit) = figure.rsplit_once(' ').unwrap_or((&figure, ""));
                 if lab_code.contains(&figure) || lab_code.contains(&format!("{number}{unit}")) {
+                    continue;
+                }
+                // A size that is a power of two (a 64 KiB stack, 8 MiB by default) is a
+                // setting, not something measured.
+                let power_of_two = number
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .is_ok_and(u64::is_power_of_two);
+                if unit.ends_with('B') && power_of_two {
                     continue;
                 }
                 found.push(format!(
