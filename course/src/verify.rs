@@ -765,7 +765,8 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
                 found.push(format!(
                     "book/src/{rel}:{line}: `{figure}` is a lab figure typed by hand; the next \
                      run of the lab would leave it behind: include it from a table the lab \
-                     writes ({{{{#include …md}}}}), or say it without the number"
+                     writes ({{{{#include …md}}}}), or say it without the number (a setting \
+                     of the experiment, not a measurement, may be written as code: `{figure}`)"
                 ));
             }
         }
