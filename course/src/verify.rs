@@ -715,8 +715,9 @@ fn expand_includes(dir: &Path, body: &str) -> String {
 ///
 /// A measurement is a number followed by a unit of time or size (`17.5 µs`, `4.2 KiB`),
 /// in prose: not in code blocks or `code spans`, not in included files. A figure that the
-/// chapter's lab code itself spells out (`1 MiB stacks` in a row's name) is a setting of
-/// the experiment, not a measurement, and is allowed, and so is a size that is a power of
+/// chapter's lab code itself spells out (`1 MiB stacks` in a row's name, or
+/// `Duration::from_millis(80)`) is a setting of the experiment, not a measurement, and is
+/// allowed, and so is a size that is a power of
 /// two (`64 KiB`): those are settings and limits, while measured sizes never come out
 /// round.
 fn typed_figure_problems(root: &Path) -> Vec<String> {
@@ -750,7 +751,19 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
         for (line, prose) in prose {
             for figure in figures_in(&prose, &UNITS) {
                 let (number, unit) = figure.rsplit_once(' ').unwrap_or((&figure, ""));
-                if lab_code.contains(&figure) || lab_code.contains(&format!("{number}{unit}")) {
+                // A duration the lab code sets (`Duration::from_millis(80)`) is a setting too.
+                let constructor = match unit {
+                    "ms" => "from_millis",
+                    "µs" | "us" => "from_micros",
+                    "ns" => "from_nanos",
+                    _ => "",
+                };
+                if lab_code.contains(&figure)
+                    || lab_code.contains(&format!("{number}{unit}"))
+                    || (!constructor.is_empty()
+                        && lab_code
+                            .contains(&format!("{constructor}({})", number.replace(',', "_"))))
+                {
                     continue;
                 }
                 // A size that is a power of two (a 64 KiB stack, 8 MiB by default) is a

@@ -218,7 +218,7 @@ fn a_lab_figure_typed_by_hand_is_named() {
     fs::write(
         root.join("book/src/ch01-sync/lab.md"),
         "# Lab\n\n{{#include lab-table.md}}\n\nA switch took 17.5 µs here, and `2 ms` is code.\n\n\
-         ```text\n3 ms in a block\n```\n",
+         ```text\n3 ms in a block\n```\n\nEach request waits 40 ms (the lab sets it), on 64 KiB stacks.\n",
     )
     .unwrap();
     fs::write(
