@@ -104,6 +104,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     found.extend(book_problems(root, &manifest, &repo)?);
     found.extend(solution_on_page_problems(root, &manifest));
     found.extend(typed_figure_problems(root));
+    found.extend(unlinked_picture_problems(root));
     Ok(found)
 }
 
@@ -781,6 +782,41 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
                      writes ({{{{#include …md}}}}), or say it without the number (a setting \
                      of the experiment, not a measurement, may be written as code: `{figure}`)"
                 ));
+            }
+        }
+    }
+    found
+}
+
+/// A picture on a page is a link to itself (`[![alt](x.svg)](x.svg)`), so that a reader on
+/// a phone, where it is shrunk to the column, can open it full size.
+fn unlinked_picture_problems(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        for (line, prose) in prose_lines(&text) {
+            for (at, _) in prose.match_indices("![") {
+                let Some(end) = prose[at..].find(')') else {
+                    continue;
+                };
+                let Some(target) = prose[at..at + end].rsplit_once("](").map(|(_, t)| t) else {
+                    continue;
+                };
+                let linked = prose[..at].ends_with('[')
+                    && prose[at + end + 1..].starts_with(&format!("]({target})"));
+                if !linked {
+                    found.push(format!(
+                        "book/src/{rel}:{line}: the picture {target} is not a link to itself; on a \
+                         phone it is shrunk to the column and cannot be opened full size: write \
+                         [![…]({target})]({target})"
+                    ));
+                }
             }
         }
     }

@@ -237,3 +237,13 @@ fn a_lab_figure_typed_by_hand_is_named() {
         "book/src/ch01-sync/lab.md:5: `17.5 µs` is a lab figure typed by hand",
     );
 }
+
+#[test]
+fn a_picture_that_is_not_a_link_is_named() {
+    let root = scratch("unlinked-picture");
+    let page = root.join("book/src/ch01-sync/index.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    text.push_str("\n![The timeline](io-bound.svg)\n");
+    fs::write(&page, text).unwrap();
+    expect(&root, "the picture io-bound.svg is not a link to itself");
+}
