@@ -204,9 +204,13 @@ struct Cost {
     runs: Vec<f64>,
 }
 
+/// A measurement: runs that many round trips, returns ns per round trip.
+type Measure = fn(u64) -> f64;
+
 fn switch_costs(size: &Size) -> Vec<Cost> {
     let (n, pings) = (size.switches, size.ping_pongs);
-    let rows: Vec<(&str, &str, u64, Option<fn(u64) -> f64>)> = vec![
+    // (row, name in the chart, round trips per run, the measurement if this target has it)
+    let rows: Vec<(&str, &str, u64, Option<Measure>)> = vec![
         (
             "corosensei resume + suspend",
             "corosensei round trip",
@@ -241,13 +245,13 @@ fn switch_costs(size: &Size) -> Vec<Cost> {
             "hand-written resume + suspend",
             "hand-written round trip",
             n,
-            SUPPORTED.then_some(asm_round_trip as fn(u64) -> f64),
+            SUPPORTED.then_some(asm_round_trip as Measure),
         ),
         (
             "scheduler yield (hand-written)",
             "yield, hand-written switch",
             n,
-            SUPPORTED.then_some(scheduler_yield::<AsmContext> as fn(u64) -> f64),
+            SUPPORTED.then_some(scheduler_yield::<AsmContext> as Measure),
         ),
         (
             "OS threads, mpsc ping-pong",
