@@ -47,7 +47,9 @@ struct Cruncher {
     lane: String,
     length: usize,
     done: usize,
-    timeline: Arc<Timeline>,
+    /// Started by the first instruction, once every thread is in line, so the picture's
+    /// time starts there rather than while the threads are still being created.
+    timeline: Arc<OnceLock<Timeline>>,
     /// The GIL, to see who waits for it: the picture starts once every thread is in line.
     gil: Arc<ex03_switch_interval::FairGil>,
     /// How many other threads must be in line before the first instruction runs.
@@ -73,6 +75,7 @@ impl ex03_switch_interval::Program for Cruncher {
         }
         self.done += 1;
         self.timeline
+            .get_or_init(Timeline::new)
             .record_in(&self.lane, "", Kind::Cpu, || burn(1));
         ex03_switch_interval::Step::Ran
     }
@@ -112,7 +115,7 @@ impl ex02_release::Program for Fetcher {
 fn pictures(book: &Path) -> std::io::Result<()> {
     burn(0); // measure the machine before any timeline starts
     // CPU-bound threads under the GIL, switching every 4 instructions (2 ms).
-    let timeline = Arc::new(Timeline::new());
+    let timeline = Arc::new(OnceLock::new());
     let gil = Arc::new(ex03_switch_interval::FairGil::new());
     let programs = (1..=3)
         .map(|i| {
@@ -130,7 +133,10 @@ fn pictures(book: &Path) -> std::io::Result<()> {
     let path = book.join("gil-cpu-bound.svg");
     std::fs::write(
         &path,
-        timeline.to_svg("3 CPU-bound threads under the GIL: one runs at a time"),
+        timeline
+            .get()
+            .expect("the threads ran")
+            .to_svg("3 CPU-bound threads under the GIL: one runs at a time"),
     )?;
     println!("wrote {}", path.display());
 
