@@ -181,6 +181,17 @@ try {
     await context.close();
     console.log(`${size.name} (${size.width} px): ${all.length} pages opened`);
   }
+  // The pictures in a dark theme, to look at: mdBook keeps the reader's theme in
+  // localStorage, so set it before the page's scripts run.
+  const dark = await browser.newContext({ viewport: { width: 400, height: 800 } });
+  await dark.addInitScript(() => localStorage.setItem("mdbook-theme", "coal"));
+  const page = await dark.newPage();
+  for (const path of ["ch05-green/lab.html", "ch03-gil/switch-interval.html"]) {
+    await page.goto(base + path, { waitUntil: "load" });
+    await page.locator("main img").first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, `${path.replace(/\//g, "_").replace(/\.html$/, "")}-400-coal.png`) });
+  }
+  await dark.close();
 } finally {
   await browser.close();
   server.close();

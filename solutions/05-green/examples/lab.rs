@@ -67,12 +67,7 @@ fn main() {
 
     let costs = switch_costs(&size);
     let base = &costs[0].runs;
-    let mut table = Table::new([
-        "round trip",
-        "per run",
-        &format!("time (median, min–max of {} runs)", size.repeats),
-        "median vs corosensei",
-    ]);
+    let mut table = Table::new(["round trip", "time", "vs corosensei"]);
     let mut chart = BarChart::new(
         "One switch, there and back (log scale; shorter is cheaper)",
         Unit::Nanos,
@@ -83,7 +78,6 @@ fn main() {
         let samples = Samples::of(&row.runs);
         table.push(vec![
             row.what.to_string(),
-            Unit::Count.format(row.count as f64),
             Unit::Nanos.range(&samples),
             Unit::Times.format(samples.median / Samples::of(base).median),
         ]);
@@ -93,7 +87,15 @@ fn main() {
             chart.bar(row.short, samples)
         };
     }
-    let table = table.to_markdown();
+    let table = format!(
+        "{}\nTime per round trip: the median of {} runs, the fastest and slowest in \
+         brackets; {} round trips per run ({} for the OS threads); \"vs corosensei\" \
+         compares medians. {machine}.\n",
+        table.to_markdown(),
+        size.repeats,
+        Unit::Count.format(size.switches as f64),
+        Unit::Count.format(size.ping_pongs as f64),
+    );
     println!("{table}");
     write(&figures, "switch-cost.md", &table);
     write(&figures, "switch-cost.svg", &chart.to_svg());
@@ -126,7 +128,12 @@ fn main() {
             .bar(format!("{label}: reserved"), reserved)
             .bar(format!("{label}: touched"), touched);
     }
-    let table = table.to_markdown();
+    let table = format!(
+        "{}\nPer thread: the median of {} runs, the lowest and highest in brackets. \
+         {machine}.\n",
+        table.to_markdown(),
+        size.memory_repeats
+    );
     println!("{table}");
     write(&figures, "memory.md", &table);
     write(&figures, "memory.svg", &chart.to_svg());
