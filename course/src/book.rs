@@ -68,6 +68,55 @@ pub fn broken_links(dest: &Path) -> Result<Vec<String>> {
     Ok(broken)
 }
 
+/// The search index the build wrote into `dest` (mdBook's `searchindex*.js`), parsed:
+/// `None` if there is none, which means the book was built without its search feature.
+pub fn search_index(dest: &Path) -> Result<Option<serde_json::Value>> {
+    let Some(file) = fs::read_dir(dest)
+        .with_context(|| format!("cannot list {}", dest.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("searchindex") && n.ends_with(".js"))
+        })
+    else {
+        return Ok(None);
+    };
+    let text =
+        fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    // `window.search = Object.assign(window.search, JSON.parse('…'));`: the JSON sits
+    // between the quotes, with `\\` and `\'` escaped for JavaScript.
+    let json = text
+        .split_once("JSON.parse('")
+        .and_then(|(_, rest)| rest.rsplit_once("')"))
+        .map(|(json, _)| json.replace("\\'", "'").replace("\\\\", "\\"))
+        .with_context(|| format!("{} does not hold a JSON.parse('…') call", file.display()))?;
+    let index = serde_json::from_str(&json)
+        .with_context(|| format!("the search index in {} is not JSON", file.display()))?;
+    Ok(Some(index))
+}
+
+/// The pages (their URLs, as `ch05-green/switch.html#…`) whose text has `word` for the
+/// search box: the word is looked up in the body field of the index, as the reader's
+/// search would.
+pub fn search(index: &serde_json::Value, word: &str) -> Vec<String> {
+    // elasticlunr keeps its inverted index as a tree of characters: `c` → `o` → `r` → …,
+    // and a node with `docs` holds the documents that have that token.
+    let mut node = &index["index"]["index"]["body"]["root"];
+    for c in word.to_lowercase().chars() {
+        node = &node[c.to_string().as_str()];
+    }
+    let urls = index["doc_urls"].as_array();
+    node["docs"]
+        .as_object()
+        .into_iter()
+        .flat_map(|docs| docs.keys())
+        .filter_map(|id| urls?.get(id.parse::<usize>().ok()?)?.as_str())
+        .map(str::to_string)
+        .collect()
+}
+
 fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let path = entry?.path();

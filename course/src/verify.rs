@@ -103,6 +103,9 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
 
     found.extend(book_problems(root, &manifest, &repo)?);
     found.extend(test_rule_problems(root, &manifest));
+    found.extend(solution_on_page_problems(root, &manifest));
+    found.extend(typed_figure_problems(root));
+    found.extend(unlinked_picture_problems(root));
     Ok(found)
 }
 
@@ -541,6 +544,20 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
                 .to_string()
         })
         .collect();
+    // Markdown that a page includes (a lab's table) is part of that page, not a page.
+    let fragments: HashSet<std::path::PathBuf> = markdown_files(&src)
+        .iter()
+        .flat_map(|page| {
+            let dir = page.parent().unwrap_or(&src).to_path_buf();
+            fs::read_to_string(page)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("{{#include "))
+                .filter_map(|t| t.trim_end_matches("}}").trim().strip_suffix(".md"))
+                .map(|file| dir.join(format!("{file}.md")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for page in markdown_files(&src) {
         let rel = page
             .strip_prefix(&src)
@@ -548,7 +565,10 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
             .display()
             .to_string();
         let text = fs::read_to_string(&page)?;
-        if rel != "SUMMARY.md" && !summary.contains(&format!("({rel})")) {
+        if rel != "SUMMARY.md"
+            && !fragments.contains(&page)
+            && !summary.contains(&format!("({rel})"))
+        {
             found.push(format!(
                 "book/src/{rel} is not in book/src/SUMMARY.md, so the book never shows it"
             ));
@@ -627,6 +647,340 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
         }
     }
     Ok(found)
+}
+
+/// Pages must not hand out answers: a code block of a page (pasted, in a `<details>` box
+/// or not, or `{{#include}}`d from a crate) must not hold the solution's code of an item
+/// that a stub leaves to the learner (a `todo!`). The stub's signature may be shown; its
+/// solution's body may not.
+///
+/// An item's body is recognised by its *distinctive lines*: the solution's lines inside
+/// the item, trimmed, at least 10 characters long (so `Ok(())` and `}` match nothing), and
+/// not found anywhere in the stub (given code may share a line with an answer). A
+/// block that holds more than half of them (and two at least, or the only one) gives the
+/// item away; a smaller example that shares a few idioms with it (`.collect();`) does not.
+fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+    let mut answers: Vec<(String, String, Vec<String>)> = Vec::new(); // id, item, lines
+    for exercise in &manifest.exercises {
+        let chapter = manifest.chapter_of(exercise);
+        let module = exercise.module();
+        let read = |dir: &str| {
+            fs::read_to_string(
+                root.join(dir)
+                    .join(&chapter.dir)
+                    .join("src")
+                    .join(format!("{module}.rs")),
+            )
+            .unwrap_or_default()
+        };
+        let stub_text = read("exercises");
+        // A line the stub itself shows (in given code) gives nothing away.
+        let in_stub: HashSet<&str> = stub_text.lines().map(str::trim).collect();
+        let (stub, solution) = (items(&stub_text), items(&read("solutions")));
+        for (key, code) in learners_items(&stub, &solution, "") {
+            let mut lines = distinctive_lines(&code);
+            lines.retain(|l| !in_stub.contains(l.as_str()));
+            if !lines.is_empty() {
+                answers.push((exercise.id.clone(), key, lines));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        for (line, _info, body) in code_blocks(&text) {
+            let code = expand_includes(page.parent().unwrap_or(&src), &body);
+            let shown: HashSet<&str> = code
+                .lines()
+                .map(|l| {
+                    let l = l.trim();
+                    // rustdoc's hidden lines (`# code`) are on the page too.
+                    l.strip_prefix("# ").unwrap_or(l).trim()
+                })
+                .collect();
+            for (id, key, lines) in &answers {
+                let given_away = lines.iter().filter(|l| shown.contains(l.as_str())).count();
+                if given_away >= lines.len().min(2) && given_away * 2 > lines.len() {
+                    found.push(format!(
+                        "book/src/{rel}:{line}: this block shows the solution of `{key}`, which \
+                         exercise {id} leaves to the learner: show its signature, a diagram, a \
+                         trace or a smaller example instead (the learner sees the solution with \
+                         `cargo course solution {id}`)"
+                    ));
+                }
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+/// The learner's items of a stub (holding a `todo!`), as `(name, the solution's code)`:
+/// an `impl` block with some of the learner's work gives its methods one by one. An item
+/// the solution has several times (one per target) gives each.
+fn learners_items(stub: &[Item], solution: &[Item], inside: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for item in stub.iter().filter(|i| i.learners) {
+        let theirs: Vec<&Item> = solution.iter().filter(|s| s.key == item.key).collect();
+        if item.key.starts_with("impl") {
+            if let [theirs] = theirs[..] {
+                let inner = format!(" in {}", item.key);
+                out.extend(learners_items(
+                    &items(&body(item)),
+                    &items(&body(theirs)),
+                    &inner,
+                ));
+            }
+        } else {
+            for solved in theirs {
+                out.push((format!("{}{inside}", item.key), solved.code.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The trimmed lines inside an item's braces that are long enough to be its own.
+fn distinctive_lines(code: &[String]) -> Vec<String> {
+    let item = Item {
+        key: String::new(),
+        code: code.to_vec(),
+        learners: false,
+    };
+    let mut lines: Vec<String> = body(&item)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| l.chars().count() >= 10 && !l.contains("todo!("))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+/// A code block's text with each `{{#include file}}` / `{{#include file:anchor}}` line
+/// replaced by what mdBook would put there (the anchor's lines, without `ANCHOR` lines).
+fn expand_includes(dir: &Path, body: &str) -> String {
+    let mut out = String::new();
+    for line in body.lines() {
+        let Some(target) = line
+            .trim()
+            .strip_prefix("{{#include ")
+            .or_else(|| line.trim().strip_prefix("{{#rustdoc_include "))
+        else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let target = target.trim_end_matches("}}").trim();
+        let (file, anchor) = match target.split_once(':') {
+            Some((file, anchor)) if !anchor.starts_with(|c: char| c.is_ascii_digit()) => {
+                (file, Some(anchor))
+            }
+            Some((file, _)) => (file, None),
+            None => (target, None),
+        };
+        let text = fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let mut inside = anchor.is_none();
+        for l in text.lines() {
+            if let Some(anchor) = anchor {
+                if l.contains(&format!("ANCHOR: {anchor}")) {
+                    inside = true;
+                    continue;
+                }
+                if l.contains(&format!("ANCHOR_END: {anchor}")) {
+                    inside = false;
+                }
+            }
+            if inside && !l.contains("ANCHOR") {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Figures come from the lab that measured them: a lab page (`lab.md`, or a page that
+/// `{{#include}}`s a Markdown file, which a lab wrote) must not state a measurement in its
+/// own prose, where the next run of the lab would leave it behind.
+///
+/// A measurement is a number followed by a unit of time or size (`17.5 µs`, `4.2 KiB`),
+/// in prose: not in code blocks or `code spans`, not in included files. A figure that the
+/// chapter's lab code itself spells out (`1 MiB stacks` in a row's name, or
+/// `Duration::from_millis(80)`) is a setting of the experiment, not a measurement, and is
+/// allowed, and so is a size that is a power of
+/// two (`64 KiB`): those are settings and limits, while measured sizes never come out
+/// round.
+fn typed_figure_problems(root: &Path) -> Vec<String> {
+    const UNITS: [&str; 8] = ["ns", "µs", "us", "ms", "KiB", "MiB", "GiB", "kB"];
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        let prose = prose_lines(&text);
+        let includes_a_table = prose.iter().any(|(_, l)| {
+            l.trim_start().starts_with("{{#include ") && l.trim_end().ends_with(".md}}")
+        });
+        if !(includes_a_table || page.file_name().is_some_and(|n| n == "lab.md")) {
+            continue;
+        }
+        // The chapter's lab code: `book/src/ch05-green/…` → `solutions/05-green/examples`.
+        let chapter = rel.split('/').next().unwrap_or("");
+        let examples = root
+            .join("solutions")
+            .join(chapter.strip_prefix("ch").unwrap_or(chapter))
+            .join("examples");
+        let lab_code: String = rust_files(&examples)
+            .iter()
+            .filter_map(|stem| fs::read_to_string(examples.join(format!("{stem}.rs"))).ok())
+            .collect();
+        for (line, prose) in prose {
+            for figure in figures_in(&prose, &UNITS) {
+                let (number, unit) = figure.rsplit_once(' ').unwrap_or((&figure, ""));
+                // A duration the lab code sets (`Duration::from_millis(80)`) is a setting too.
+                let constructor = match unit {
+                    "ms" => "from_millis",
+                    "µs" | "us" => "from_micros",
+                    "ns" => "from_nanos",
+                    _ => "",
+                };
+                if lab_code.contains(&figure)
+                    || lab_code.contains(&format!("{number}{unit}"))
+                    || (!constructor.is_empty()
+                        && lab_code
+                            .contains(&format!("{constructor}({})", number.replace(',', "_"))))
+                {
+                    continue;
+                }
+                // A size that is a power of two (a 64 KiB stack, 8 MiB by default) is a
+                // setting, not something measured.
+                let power_of_two = number
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .is_ok_and(u64::is_power_of_two);
+                if unit.ends_with('B') && power_of_two {
+                    continue;
+                }
+                found.push(format!(
+                    "book/src/{rel}:{line}: `{figure}` is a lab figure typed by hand; the next \
+                     run of the lab would leave it behind: include it from a table the lab \
+                     writes ({{{{#include …md}}}}), or say it without the number (a setting \
+                     of the experiment, not a measurement, may be written as code: `{figure}`)"
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// A picture on a page is a link to itself (`[![alt](x.svg)](x.svg)`), so that a reader on
+/// a phone, where it is shrunk to the column, can open it full size.
+fn unlinked_picture_problems(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let src = root.join("book/src");
+    for page in markdown_files(&src) {
+        let rel = page
+            .strip_prefix(&src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        for (line, prose) in prose_lines(&text) {
+            for (at, _) in prose.match_indices("![") {
+                let Some(end) = prose[at..].find(')') else {
+                    continue;
+                };
+                let Some(target) = prose[at..at + end].rsplit_once("](").map(|(_, t)| t) else {
+                    continue;
+                };
+                let linked = prose[..at].ends_with('[')
+                    && prose[at + end + 1..].starts_with(&format!("]({target})"));
+                if !linked {
+                    found.push(format!(
+                        "book/src/{rel}:{line}: the picture {target} is not a link to itself; on a \
+                         phone it is shrunk to the column and cannot be opened full size: write \
+                         [![…]({target})]({target})"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The lines of a page outside fenced code blocks, numbered from 1, with `code spans`
+/// blanked out.
+fn prose_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let ticks: String = trimmed
+            .chars()
+            .take_while(|&c| c == '`' || c == '~')
+            .collect();
+        match &fence {
+            Some(open) if trimmed.trim_end().starts_with(open.as_str()) => fence = None,
+            Some(_) => {}
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            None => {
+                let mut prose = String::new();
+                for (i, part) in line.split('`').enumerate() {
+                    if i % 2 == 0 {
+                        prose.push_str(part);
+                    }
+                    prose.push(' ');
+                }
+                out.push((n + 1, prose));
+            }
+        }
+    }
+    out
+}
+
+/// Every `number unit` in `text` (`17.5 µs`, `4.2KiB`), written back as `17.5 µs`.
+fn figures_in(text: &str, units: &[&str]) -> Vec<String> {
+    let mut figures = Vec::new();
+    for unit in units {
+        for (at, _) in text.match_indices(unit) {
+            let after = text[at + unit.len()..].chars().next();
+            if after.is_some_and(|c| c.is_alphanumeric()) {
+                continue;
+            }
+            let before = text[..at].trim_end_matches(' ');
+            if before.len() + 1 < at {
+                continue; // more than one space: not a figure
+            }
+            let number: String = before
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let number = number.trim_start_matches(['.', ',']);
+            // The unit must follow a number, not end a word (`runs`, `items`).
+            let word_before = before[..before.len() - number.len()].chars().next_back();
+            if number.chars().any(|c| c.is_ascii_digit())
+                && !word_before.is_some_and(|c| c.is_alphanumeric())
+            {
+                figures.push(format!("{number} {unit}"));
+            }
+        }
+    }
+    figures
 }
 
 /// `(line, info string, body)` of each fenced code block.
@@ -830,6 +1184,17 @@ mod tests {
                 "impl Thing"
             ]
         );
+    }
+
+    #[test]
+    fn figures_are_numbers_followed_by_a_unit() {
+        let units = ["ns", "µs", "KiB", "MiB"];
+        assert_eq!(
+            figures_in("took 17.5 µs, then 3ns; 1,024 KiB; 5 MiB", &units),
+            ["3 ns", "17.5 µs", "1,024 KiB", "5 MiB"]
+        );
+        // Units inside words, and numbers that are part of a name, are not figures.
+        assert!(figures_in("runs nsec x2ns µs 12  ns MiBs", &units).is_empty());
     }
 
     #[test]

@@ -221,3 +221,57 @@ fn a_page_claim_without_a_named_wrong_answer_is_named() {
     fs::write(&page, backed).unwrap();
     assert!(problems(&root).unwrap().is_empty());
 }
+
+#[test]
+fn a_page_that_shows_a_solution_is_named() {
+    let root = scratch("solution-on-page");
+    let page = root.join("book/src/ch01-sync/overlap.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    // In a collapsed box, included from the solution: still the answer.
+    text.push_str(
+        "\n<details>\n<summary>Solution</summary>\n\n```rust,ignore\n\
+         {{#include ../../../solutions/01-sync/src/ex04_overlap.rs}}\n```\n\n</details>\n",
+    );
+    fs::write(&page, text).unwrap();
+    expect(
+        &root,
+        "this block shows the solution of `fn fetch_overlapped`, which exercise 01.4-overlap \
+         leaves to the learner",
+    );
+}
+
+#[test]
+fn a_lab_figure_typed_by_hand_is_named() {
+    let root = scratch("typed-figure");
+    fs::write(
+        root.join("book/src/ch01-sync/lab.md"),
+        "# Lab\n\n{{#include lab-table.md}}\n\nA switch took 17.5 µs here, and `2 ms` is code.\n\n\
+         ```text\n3 ms in a block\n```\n\nEach request waits 40 ms (the lab sets it), on 64 KiB stacks.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("book/src/ch01-sync/lab-table.md"),
+        "| a |\n|---|\n",
+    )
+    .unwrap();
+    let found = problems(&root).unwrap();
+    let typed: Vec<&String> = found
+        .iter()
+        .filter(|p| p.contains("typed by hand"))
+        .collect();
+    assert_eq!(typed.len(), 1, "{found:#?}");
+    expect(
+        &root,
+        "book/src/ch01-sync/lab.md:5: `17.5 µs` is a lab figure typed by hand",
+    );
+}
+
+#[test]
+fn a_picture_that_is_not_a_link_is_named() {
+    let root = scratch("unlinked-picture");
+    let page = root.join("book/src/ch01-sync/index.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    text.push_str("\n![The timeline](io-bound.svg)\n");
+    fs::write(&page, text).unwrap();
+    expect(&root, "the picture io-bound.svg is not a link to itself");
+}

@@ -135,4 +135,17 @@ fn the_book_builds_with_no_broken_links() {
     );
     let broken = book::broken_links(&dest).unwrap();
     report(&broken, "the book has broken links");
+
+    // The search box works only if the build wrote its index (mdbook-driver's `search`
+    // feature); a word that only chapter 05 uses must lead there.
+    let index = book::search_index(&dest)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .expect(
+            "the built book has no searchindex.js: build it with mdbook-driver's `search` feature",
+        );
+    let found = book::search(&index, "corosensei");
+    assert!(
+        found.iter().any(|url| url.starts_with("ch05-green/")),
+        "searching the book for `corosensei` should find chapter 05's pages, found {found:?}"
+    );
 }

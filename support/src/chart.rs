@@ -119,12 +119,15 @@ impl Unit {
     }
 }
 
-/// `3.2 µs`–`59.6 µs` reads better as `3.2–59.6 µs`: drop the lower end's unit when both
-/// ends share it.
+/// `3.2 µs`–`59.6 µs` reads better as `3.2–59.6 µs`, and `2.7×`–`6.9×` as `2.7–6.9×`: drop
+/// the lower end's unit when both ends share it.
 fn strip_same_suffix<'a>(low: &'a str, high: &str) -> &'a str {
-    match (low.rsplit_once(' '), high.rsplit_once(' ')) {
-        (Some((number, a)), Some((_, b))) if a == b => number,
-        _ => low,
+    let unit = |text: &str| text.len() - text.trim_end_matches(|c: char| !c.is_ascii_digit()).len();
+    let (a, b) = (unit(low), unit(high));
+    if a > 0 && low[low.len() - a..] == high[high.len() - b..] {
+        &low[..low.len() - a]
+    } else {
+        low
     }
 }
 
@@ -591,6 +594,8 @@ mod tests {
         assert_eq!(Unit::Nanos.range(&s), "17.5 µs (3.2–59.6 µs)");
         let mixed = Samples::of(&[900.0, 1_500.0, 2_000.0]);
         assert_eq!(Unit::Nanos.range(&mixed), "1.5 µs (900 ns–2 µs)");
+        let times = Samples::of(&[2.74, 4.33, 6.92]);
+        assert_eq!(Unit::Times.range(&times), "4.33× (2.74–6.92×)");
         assert_eq!(Unit::Nanos.range(&Samples::one(7.0)), "7 ns");
     }
 

@@ -118,10 +118,12 @@ pub fn current_lane() -> String {
 
 /// Draws spans as an SVG timeline: one row per lane, in order of first appearance.
 pub fn render_svg(title: &str, spans: &[Span]) -> String {
-    const LEFT: f64 = 110.0; // room for lane names
-    const WIDTH: f64 = 640.0; // the drawing area
-    const ROW: f64 = 34.0;
-    const TOP: f64 = 40.0;
+    // A narrow picture with large text: a phone shows it about 360 px wide, so text of
+    // 15 units stays about 10 px tall there.
+    const LEFT: f64 = 92.0; // room for lane names
+    const WIDTH: f64 = 420.0; // the drawing area
+    const ROW: f64 = 38.0;
+    const TOP: f64 = 44.0;
 
     // Lanes: "main" first, then by name, with numbers in numeric order
     // ("worker 2" before "worker 10").
@@ -136,12 +138,12 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
     let total_ms = (end.as_secs_f64() * 1000.0).max(1e-3);
     let scale = WIDTH / total_ms;
     let height = TOP + ROW * lanes.len() as f64 + 60.0;
-    let full = LEFT + WIDTH + 40.0; // room for the last tick's label
+    let full = LEFT + WIDTH + 30.0; // room for the last tick's label
 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {height}" width="{full}" height="{height}" font-family="sans-serif" font-size="12">"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {height}" width="{full}" height="{height}" font-family="sans-serif" font-size="15">"##
     );
     svg.push_str(concat!(
         r##"<defs><pattern id="wait" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">"##,
@@ -152,7 +154,7 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
     ));
     let _ = writeln!(
         svg,
-        r##"<text x="{LEFT}" y="22" font-size="15" font-weight="bold">{}</text>"##,
+        r##"<text x="8" y="24" font-size="17" font-weight="bold">{}</text>"##,
         escape(title)
     );
     for (row, lane) in lanes.iter().enumerate() {
@@ -161,7 +163,7 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
             svg,
             r##"<text x="{}" y="{}" text-anchor="end">{}</text>"##,
             LEFT - 8.0,
-            y + ROW / 2.0 + 4.0,
+            y + ROW / 2.0 + 5.0,
             escape(lane)
         );
         let _ = writeln!(
@@ -190,7 +192,7 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
             span.end.as_secs_f64() * 1000.0
         );
         // Label the bar if it is wide enough to hold the text.
-        if w > 7.0 * span.label.len() as f64 {
+        if w > 9.0 * span.label.len() as f64 {
             let color = if span.kind == Kind::Cpu {
                 "#ffffff"
             } else {
@@ -200,7 +202,7 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
                 svg,
                 r##"<text x="{:.1}" y="{}" text-anchor="middle" fill="{color}">{}</text>"##,
                 x + w / 2.0,
-                y + (ROW - 10.0) / 2.0 + 4.0,
+                y + (ROW - 10.0) / 2.0 + 5.0,
                 escape(&span.label)
             );
         }
@@ -221,21 +223,21 @@ pub fn render_svg(title: &str, spans: &[Span]) -> String {
             svg,
             r##"<line x1="{x:.1}" y1="{axis}" x2="{x:.1}" y2="{}" stroke="#555555"/><text x="{x:.1}" y="{}" text-anchor="middle">{} ms</text>"##,
             axis + 5.0,
-            axis + 18.0,
+            axis + 21.0,
             format_ms(ms)
         );
     }
     // The legend.
-    let legend = axis + 36.0;
+    let legend = axis + 42.0;
     let _ = writeln!(
         svg,
         r##"<rect x="{LEFT}" y="{}" width="14" height="12" fill="#4a7fc1"/><text x="{}" y="{}">CPU busy</text><rect x="{}" y="{}" width="14" height="12" fill="url(#wait)" stroke="#c98414"/><text x="{}" y="{}">waiting (CPU idle)</text>"##,
         legend - 10.0,
         LEFT + 20.0,
         legend,
-        LEFT + 110.0,
-        legend - 10.0,
         LEFT + 130.0,
+        legend - 10.0,
+        LEFT + 150.0,
         legend
     );
     svg.push_str("</svg>\n");

@@ -34,6 +34,7 @@ pub fn running_total() -> Coroutine<i64, i64, i64> {
     )
 }
 
+// ANCHOR: walk
 /// A coroutine that walks `tree` in order (left subtree, value, right subtree) and yields
 /// each value. It returns `()` when the walk is over.
 ///
@@ -46,7 +47,9 @@ pub fn in_order(tree: Tree) -> Coroutine<(), u32, ()> {
 fn walk(tree: &Tree, yielder: &Yielder<(), u32>) {
     todo!("recurse left, suspend with the value, recurse right")
 }
+// ANCHOR_END: walk
 
+// ANCHOR: same_fringe
 /// Whether two trees hold the same values in the same order, whatever their shapes.
 ///
 /// The classic "same fringe" problem: walk both trees side by side, one value at a time,
@@ -54,3 +57,4 @@ fn walk(tree: &Tree, yielder: &Yielder<(), u32>) {
 pub fn same_fringe(a: Tree, b: Tree) -> bool {
     todo!("two in_order walks, resumed side by side until they differ or both end")
 }
+// ANCHOR_END: same_fringe

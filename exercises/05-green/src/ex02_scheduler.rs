@@ -391,6 +391,7 @@ fn start<C: Context>(contexts: &mut Vec<Option<C>>, id: GreenId) -> &mut C {
     contexts[id].insert(C::new(body))
 }
 
+// ANCHOR: spawn
 /// Starts a green thread that will run `f`. It runs when its turn comes, not now.
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     todo!("wrap f so that its result (or its panic) lands in a slot; add a Thread; queue its id")
@@ -410,6 +411,7 @@ impl<T> JoinHandle<T> {
             "take the result if it is there; else become the thread's joiner, park, and look again"
         )
     }
+    // ANCHOR_END: spawn
 
     /// The id of the green thread this handle joins.
     pub fn id(&self) -> GreenId {

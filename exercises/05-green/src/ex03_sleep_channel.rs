@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 // `current`, `park` and `park_until` are there too, for you to use.
 use crate::ex02_scheduler::{GreenId, unpark};
 
+// ANCHOR: timer_queue
 /// The scheduler's timers: which green thread wakes when, earliest first.
 ///
 /// Timers with the same deadline wake in the order they were set. The scheduler calls
@@ -56,6 +57,7 @@ impl TimerQueue {
         todo!("pop while the earliest deadline is at or before now")
     }
 }
+// ANCHOR_END: timer_queue
 
 impl std::fmt::Debug for TimerQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,6 +74,7 @@ pub fn sleep(duration: Duration) {
     todo!("not std::thread::sleep: the scheduler has a timer queue for this")
 }
 
+// ANCHOR: channel
 /// What a channel's two ends share. `Rc<RefCell<…>>` is enough: all green threads of a
 /// scheduler live on one OS thread, and nothing is borrowed across a switch.
 struct Shared<T> {
@@ -123,6 +126,7 @@ impl<T> Receiver<T> {
         )
     }
 }
+// ANCHOR_END: channel
 
 impl<T> Receiver<T> {
     /// How many messages wait to be received.
@@ -140,6 +144,7 @@ impl<T> Clone for Sender<T> {
     }
 }
 
+// ANCHOR: drop_sender
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // The last sender gone: a parked receiver must wake up to see `None`, or it would
@@ -158,3 +163,4 @@ impl<T> Drop for Sender<T> {
         }
     }
 }
+// ANCHOR_END: drop_sender

@@ -30,6 +30,7 @@ pub enum Interest {
     Write,
 }
 
+// ANCHOR: reactor
 /// The reactor: one `Poller` per `run`, and who waits for what.
 pub struct Reactor {
     poller: Poller,
@@ -39,6 +40,7 @@ pub struct Reactor {
     /// Where `poll` collects events; kept to avoid an allocation per poll.
     events: RefCell<Events>,
 }
+// ANCHOR_END: reactor
 
 impl Reactor {
     /// A reactor with a new `Poller` (epoll on Linux, kqueue on macOS, IOCP on Windows).
@@ -66,6 +68,7 @@ impl std::fmt::Debug for Reactor {
     }
 }
 
+// ANCHOR: poll
 impl IoDriver for Reactor {
     fn has_waiters(&self) -> bool {
         !self.waiting.borrow().is_empty()
@@ -75,7 +78,9 @@ impl IoDriver for Reactor {
         todo!("wait on the poller with this timeout, then unpark whoever each event's key names")
     }
 }
+// ANCHOR_END: poll
 
+// ANCHOR: wait
 /// Parks the running green thread until `source` is ready for `interest`.
 pub fn wait_until_ready<S>(source: &S, interest: Interest) -> io::Result<()>
 where
@@ -100,7 +105,9 @@ pub fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
         "make the listener non-blocking; on WouldBlock wait until readable; new streams are non-blocking too"
     )
 }
+// ANCHOR_END: wait
 
+// ANCHOR: write_all
 /// Writes all of `data`; a full send buffer parks only this green thread.
 pub fn write_all(stream: &TcpStream, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
@@ -116,6 +123,7 @@ pub fn write_all(stream: &TcpStream, mut data: &[u8]) -> io::Result<()> {
     }
     Ok(())
 }
+// ANCHOR_END: write_all
 
 /// Serves one client: sends back every complete line it sends. A line longer than
 /// [`MAX_LINE`] gets [`TOO_LONG`] and an error; a partial line at hang-up is dropped.
@@ -144,6 +152,7 @@ pub fn handle_client(stream: TcpStream) -> io::Result<()> {
     }
 }
 
+// ANCHOR: serve
 /// Accepts `clients` connections and serves each in a green thread of its own, all on
 /// this OS thread. Returns once every one of them has been served.
 pub fn serve_echo(listener: TcpListener, clients: usize) -> io::Result<()> {
@@ -151,3 +160,4 @@ pub fn serve_echo(listener: TcpListener, clients: usize) -> io::Result<()> {
         "accept `clients` connections, each handled in a green thread of its own; then join them all"
     )
 }
+// ANCHOR_END: serve

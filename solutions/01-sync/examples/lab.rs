@@ -4,7 +4,9 @@
 //!
 //!     cargo run --release -p ch01-sync-solution --example ch01-lab
 //!
-//! The pictures go to `book/src/ch01-sync/` (or the folder given as the first argument).
+//! The pictures and the table (`idle-cpu-table.md`) go to `book/src/ch01-sync/`, from the
+//! same run, or to the folder given as the first argument; `--quick` writes them into a
+//! temporary folder (the run is short either way).
 
 use ch01_sync::ex01_sequence::{Task, run_in_sequence};
 use ch01_sync::ex02_idle::idle_fraction;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
+use support::chart::{Table, Unit};
 use support::{Kind, Span, Timeline};
 
 /// How long one request waits for its answer. A stand-in for a network round trip:
@@ -65,27 +68,24 @@ impl Device for SlowServer {
 }
 // ANCHOR_END: server
 
-fn report(name: &str, spans: &[Span]) {
+/// One row of the table: the run's name, its total time and its idle share.
+fn report(table: &mut Table, name: &str, spans: &[Span]) {
     let end = spans.iter().map(|s| s.end).max().unwrap_or_default();
     let start = spans.iter().map(|s| s.start).min().unwrap_or_default();
-    println!(
-        "{name:<28} {:>8.1} ms {:>10.1} %",
-        (end - start).as_secs_f64() * 1000.0,
-        idle_fraction(spans) * 100.0
-    );
+    table.push(vec![
+        name.to_string(),
+        Unit::Nanos.format((end - start).as_secs_f64() * 1e9),
+        Unit::Percent.format(idle_fraction(spans)),
+    ]);
 }
 
 fn main() {
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch01-sync")
-        });
-    println!(
-        "{:<28} {:>11} {:>12}",
-        "run (3 tasks, 1 thread)", "total", "CPU idle"
-    );
+    let out = match std::env::args().nth(1) {
+        Some(quick) if quick == "--quick" => std::env::temp_dir().join("ch01-lab"),
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch01-sync"),
+    };
+    let mut table = Table::new(["run (3 tasks, 1 thread)", "total", "CPU idle"]);
 
     // 1. Three CPU-bound tasks, one after another.
     let cpu = Timeline::new();
@@ -94,7 +94,7 @@ fn main() {
         .collect();
     let primes = run_in_sequence(tasks, &cpu);
     assert!(primes.iter().all(|&p| p == primes[0]));
-    report("CPU-bound, in sequence", &cpu.spans());
+    report(&mut table, "CPU-bound, in sequence", &cpu.spans());
 
     // 2. Three I/O-bound tasks: a little work to prepare a request, a long wait for the
     //    answer, a little work on the answer. One after another.
@@ -112,7 +112,7 @@ fn main() {
         .into_iter()
         .filter(|s| s.lane == "main")
         .collect();
-    report("I/O-bound, in sequence", &main_only);
+    report(&mut table, "I/O-bound, in sequence", &main_only);
 
     // 3. The same requests, overlapped: all sent first, then all collected.
     let overlapped = Arc::new(Timeline::new());
@@ -131,11 +131,14 @@ fn main() {
         .into_iter()
         .filter(|s| s.lane == "main")
         .collect();
-    report("I/O-bound, overlapped", &main_only);
+    report(&mut table, "I/O-bound, overlapped", &main_only);
 
+    let table = table.to_markdown();
+    println!("{table}");
     std::fs::create_dir_all(&out).expect("cannot create the output folder");
     let out = out.canonicalize().expect("the output folder exists");
     for (file, svg) in [
+        ("idle-cpu-table.md", table),
         ("cpu-bound.svg", cpu.to_svg("1 thread, 3 CPU-bound tasks")),
         ("io-bound.svg", io.to_svg("1 thread, 3 I/O-bound tasks")),
         (

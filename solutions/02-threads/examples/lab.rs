@@ -10,9 +10,10 @@
 //! shut; memory is read from `/proc/self/status` while all of them exist; then the gate
 //! opens and every thread is joined. The program stops by itself. Linux only.
 //!
-//! It prints a Markdown table and writes three bar charts into `book/src/ch02-threads/`.
+//! It writes two tables (`lab-time.md`, `lab-memory.md`) and three bar charts into
+//! `book/src/ch02-threads/`, all from one run, and prints the tables. `--quick` measures
+//! 100 and 1,000 threads once each and writes into a temporary folder instead.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{RwLock, mpsc};
@@ -20,12 +21,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
-use support::svg_escape;
+use support::chart::{BarChart, Figures, Samples, Table, Unit};
 
 const COUNTS: [usize; 3] = [100, 1_000, 10_000];
 /// 0 means "Rust's default" (2 MiB unless `RUST_MIN_STACK` says otherwise).
 const STACKS: [usize; 2] = [0, 64 * 1024];
-/// Each configuration runs this many times; the table shows the median run.
+/// Each configuration runs this many times; the tables show the median and the spread.
 const RUNS: usize = 3;
 
 /// What one child process measured.
@@ -142,82 +143,119 @@ fn parent() {
     // `/proc/self/exe` is this very program, even if a later build has replaced the file
     // that `cargo run` started (several chapters have an example called `lab`).
     let me = PathBuf::from("/proc/self/exe");
+    let quick = env::args().any(|a| a == "--quick");
+    let (counts, runs): (&[usize], usize) = if quick {
+        (&COUNTS[..2], 1)
+    } else {
+        (&COUNTS, RUNS)
+    };
+    let figures = if quick {
+        Figures::in_dir(env::temp_dir().join("ch02-lab"))
+    } else {
+        Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch02-threads")
+    };
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    println!("{cores} cores; each row is the median of {RUNS} runs\n");
-    println!(
-        "| threads | stack | started | spawn, total | per thread | resident, total | per thread | virtual, total | per thread | kernel stacks, per thread |"
+    let machine = format!(
+        "{cores} cores, {} of RAM{}",
+        Unit::Bytes.format(mem_total_kib() as f64 * 1024.0),
+        if quick { ", --quick" } else { "" }
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut rows = Vec::new();
-    for stack in STACKS {
-        for count in COUNTS {
-            let mut runs: Vec<Run> = (0..RUNS).map(|_| child(&me, count, stack)).collect();
-            runs.sort_by_key(|r| r.spawn);
-            let run = runs[RUNS / 2];
-            let n = run.started.max(1) as f64;
-            println!(
-                "| {} | {} | {} | {:.1} ms | {:.1} µs | {:.1} MiB | {:.1} KiB | {:.1} MiB | {:.1} KiB | {:.1} KiB |",
-                count,
-                stack_name(stack),
-                run.started,
-                run.spawn.as_secs_f64() * 1e3,
-                run.spawn.as_secs_f64() * 1e6 / n,
-                run.resident_kib as f64 / 1024.0,
-                run.resident_kib as f64 / n,
-                run.virtual_kib as f64 / 1024.0,
-                run.virtual_kib as f64 / n,
-                run.kernel_kib as f64 / n,
-            );
-            rows.push(run);
+    println!("{machine}; {runs} runs of each row\n");
+
+    // Every configuration, `runs` times, each in a fresh process; the configurations take
+    // turns, so that a noisy moment on the machine spreads over all of them.
+    let configs: Vec<(usize, usize)> = STACKS
+        .iter()
+        .flat_map(|&stack| counts.iter().map(move |&count| (count, stack)))
+        .collect();
+    let mut results: Vec<Vec<Run>> = vec![Vec::new(); configs.len()];
+    for _ in 0..runs {
+        for (i, &(count, stack)) in configs.iter().enumerate() {
+            results[i].push(child(&me, count, stack));
         }
     }
 
-    let book = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch02-threads");
-    let categories: Vec<String> = COUNTS.iter().map(|c| format!("{c} threads")).collect();
-    let series = |value: &dyn Fn(&Run) -> f64| -> Vec<(String, Vec<f64>)> {
-        STACKS
-            .iter()
-            .map(|&stack| {
-                let values = rows
-                    .iter()
-                    .filter(|r| r.stack == stack)
-                    .map(value)
-                    .collect();
-                (format!("{} stack", stack_name(stack)), values)
-            })
-            .collect()
+    let note = format!("{runs} runs, each in a fresh process; {machine}");
+    let label = |r: &Run| {
+        format!(
+            "{} threads, {} stack",
+            Unit::Count.format(r.threads as f64),
+            stack_name(r.stack)
+        )
+    };
+    let samples = |runs: &[Run], value: &dyn Fn(&Run) -> f64| {
+        Samples::of(&runs.iter().map(value).collect::<Vec<_>>())
     };
     let per = |r: &Run| r.started.max(1) as f64;
-    let charts = [
-        (
-            "lab-spawn.svg",
-            "Time to spawn one thread",
-            "µs",
-            series(&|r| r.spawn.as_secs_f64() * 1e6 / per(r)),
-        ),
-        (
-            "lab-resident.svg",
-            "Resident memory per thread (RAM really used)",
-            "KiB",
-            series(&|r| r.resident_kib as f64 / per(r)),
-        ),
-        (
-            "lab-virtual.svg",
-            "Virtual memory, all threads (address space reserved)",
-            "MiB",
-            series(&|r| r.virtual_kib as f64 / 1024.0),
-        ),
-    ];
-    for (file, title, unit, series) in charts {
-        let svg = bar_chart(
-            &format!("{title}, {cores}-core VM"),
-            unit,
-            &categories,
-            &series,
-        );
-        fs::write(book.join(file), svg).unwrap_or_else(|e| panic!("write {file}: {e}"));
+    let spawn = |r: &Run| r.spawn.as_secs_f64() * 1e9 / per(r);
+    let resident = |r: &Run| r.resident_kib as f64 * 1024.0 / per(r);
+    let virtual_total = |r: &Run| r.virtual_kib as f64 * 1024.0;
+    let kernel = |r: &Run| r.kernel_kib as f64 * 1024.0 / per(r);
+
+    let mut time = Table::new(["threads", "stack", "started (fewest)", "spawn, per thread"]);
+    let mut memory = Table::new([
+        "threads",
+        "stack",
+        "resident, per thread",
+        "virtual, all threads",
+        "kernel stack, per thread",
+    ]);
+    let mut spawn_chart = BarChart::new("Time to spawn one thread", Unit::Nanos).note(note.clone());
+    let mut resident_chart =
+        BarChart::new("Resident memory per thread (RAM really used)", Unit::Bytes)
+            .note(note.clone());
+    let mut virtual_chart = BarChart::new(
+        "Virtual memory of all the threads (address space reserved)",
+        Unit::Bytes,
+    )
+    .log_scale()
+    .note(note);
+    for runs in &results {
+        let first = &runs[0];
+        let count = Unit::Count.format(first.threads as f64);
+        let fewest = runs.iter().map(|r| r.started).min().unwrap_or(0);
+        time.push(vec![
+            count.clone(),
+            stack_name(first.stack),
+            Unit::Count.format(fewest as f64),
+            Unit::Nanos.range(&samples(runs, &spawn)),
+        ]);
+        memory.push(vec![
+            count,
+            stack_name(first.stack),
+            Unit::Bytes.range(&samples(runs, &resident)),
+            Unit::Bytes.range(&samples(runs, &virtual_total)),
+            Unit::Bytes.range(&samples(runs, &kernel)),
+        ]);
+        spawn_chart = spawn_chart.bar(label(first), samples(runs, &spawn));
+        resident_chart = resident_chart.bar(label(first), samples(runs, &resident));
+        virtual_chart = virtual_chart.bar(label(first), samples(runs, &virtual_total));
     }
-    println!("\nwrote lab-spawn.svg, lab-resident.svg, lab-virtual.svg");
+    let caption = format!("\nMedian of {runs} runs (min–max in brackets); {machine}.\n");
+    let time = time.to_markdown() + &caption;
+    let memory = memory.to_markdown() + &caption;
+    println!("{time}\n{memory}");
+    for (name, contents) in [
+        ("lab-time.md", time),
+        ("lab-memory.md", memory),
+        ("lab-spawn.svg", spawn_chart.to_svg()),
+        ("lab-resident.svg", resident_chart.to_svg()),
+        ("lab-virtual.svg", virtual_chart.to_svg()),
+    ] {
+        if let Err(e) = figures.write(name, &contents) {
+            eprintln!("could not write {name}: {e}");
+        }
+    }
+}
+
+/// The machine's RAM, in KiB (`MemTotal` of `/proc/meminfo`).
+fn mem_total_kib() -> u64 {
+    fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn stack_name(stack: usize) -> String {
@@ -252,130 +290,5 @@ fn child(me: &PathBuf, count: usize, stack: usize) -> Run {
         resident_kib: f[4],
         virtual_kib: f[5],
         kernel_kib: f[6],
-    }
-}
-
-/// A grouped bar chart as a standalone SVG: one group per category, one bar per series,
-/// each bar labelled with its value.
-fn bar_chart(
-    title: &str,
-    unit: &str,
-    categories: &[String],
-    series: &[(String, Vec<f64>)],
-) -> String {
-    const LEFT: f64 = 70.0;
-    const TOP: f64 = 50.0;
-    const PLOT_W: f64 = 600.0;
-    const PLOT_H: f64 = 260.0;
-    const COLORS: [&str; 4] = ["#4a7fc1", "#e8a33d", "#5aa469", "#b05f9e"];
-    let max = series
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .fold(0.0_f64, f64::max)
-        .max(1e-9);
-    // A round top for the axis: 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten.
-    let magnitude = 10f64.powf(max.log10().floor());
-    let top = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|&t| t >= max)
-        .unwrap_or(10.0 * magnitude);
-    let width = LEFT + PLOT_W + 20.0;
-    let height = TOP + PLOT_H + 70.0;
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"##
-    );
-    let _ = writeln!(
-        svg,
-        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
-    );
-    let _ = writeln!(
-        svg,
-        r##"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"##,
-        svg_escape(title)
-    );
-    // The value axis, with five grid lines.
-    for tick in 0..=5 {
-        let value = top * tick as f64 / 5.0;
-        let y = TOP + PLOT_H - PLOT_H * tick as f64 / 5.0;
-        let _ = writeln!(
-            svg,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#dddddd"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
-            LEFT + PLOT_W,
-            LEFT - 6.0,
-            y + 4.0,
-            format_value(value)
-        );
-    }
-    let _ = writeln!(
-        svg,
-        r##"<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">{}</text>"##,
-        TOP + PLOT_H / 2.0,
-        TOP + PLOT_H / 2.0,
-        svg_escape(unit)
-    );
-    let group = PLOT_W / categories.len() as f64;
-    let bar = group * 0.7 / series.len() as f64;
-    for (c, category) in categories.iter().enumerate() {
-        let x0 = LEFT + group * c as f64 + group * 0.15;
-        for (s, (name, values)) in series.iter().enumerate() {
-            let value = values.get(c).copied().unwrap_or(0.0);
-            let h = PLOT_H * value / top;
-            let x = x0 + bar * s as f64;
-            let y = TOP + PLOT_H - h;
-            let _ = writeln!(
-                svg,
-                r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}, {}: {} {}</title></rect><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"##,
-                bar - 4.0,
-                COLORS[s % COLORS.len()],
-                svg_escape(category),
-                svg_escape(name),
-                format_value(value),
-                svg_escape(unit),
-                x + (bar - 4.0) / 2.0,
-                y - 4.0,
-                format_value(value)
-            );
-        }
-        let _ = writeln!(
-            svg,
-            r##"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"##,
-            LEFT + group * (c as f64 + 0.5),
-            TOP + PLOT_H + 18.0,
-            svg_escape(category)
-        );
-    }
-    let _ = writeln!(
-        svg,
-        r##"<line x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="#555555"/>"##,
-        LEFT + PLOT_W,
-        y = TOP + PLOT_H
-    );
-    // The legend.
-    let legend_y = TOP + PLOT_H + 45.0;
-    for (s, (name, _)) in series.iter().enumerate() {
-        let x = LEFT + 170.0 * s as f64;
-        let _ = writeln!(
-            svg,
-            r##"<rect x="{x}" y="{}" width="14" height="12" fill="{}"/><text x="{}" y="{legend_y}">{}</text>"##,
-            legend_y - 10.0,
-            COLORS[s % COLORS.len()],
-            x + 20.0,
-            svg_escape(name)
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-fn format_value(v: f64) -> String {
-    if v >= 100.0 || v == 0.0 {
-        format!("{v:.0}")
-    } else if v >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
     }
 }

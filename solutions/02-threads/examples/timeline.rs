@@ -3,12 +3,14 @@
 //! the OS scheduler did with each thread, read from `/proc/thread-self/` (Linux only).
 //!
 //! `cargo run --release -p ch02-threads-solution --example ch02-timeline`
-//! writes `book/src/ch02-threads/{sequential-io,threads-io,threads-cpu}.svg`.
+//! writes `book/src/ch02-threads/{sequential-io,threads-io,threads-cpu}.svg` and, from the
+//! same run, what it measured as Markdown (`timeline-runs.md`), which the page includes.
 
 use std::fs;
 use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
+use support::chart::{Table, Unit};
 use support::{Kind, Timeline};
 
 /// CPU time of the calling thread so far, and the scheduler's counters for it.
@@ -77,8 +79,13 @@ fn io_task(timeline: &Timeline, lane: &str, name: &str) {
     });
 }
 
-/// Runs `task` on three named threads at once, and prints what the scheduler did.
-fn on_three_threads(title: &str, task: impl Fn(&Timeline, &str) + Sync) -> Timeline {
+/// Runs `task` on three named threads at once, and adds what the scheduler did to
+/// `report` (Markdown).
+fn on_three_threads(
+    title: &str,
+    report: &mut String,
+    task: impl Fn(&Timeline, &str) + Sync,
+) -> Timeline {
     let timeline = Timeline::new();
     let stats: Vec<(String, Sched)> = thread::scope(|s| {
         let handles: Vec<_> = (1..=3)
@@ -110,24 +117,34 @@ fn on_three_threads(title: &str, task: impl Fn(&Timeline, &str) + Sync) -> Timel
         .map(|s| s.end)
         .max()
         .unwrap_or_default();
-    println!("{title}: {:.0} ms", total.as_secs_f64() * 1000.0);
-    println!("  thread    | on CPU  | waiting for a CPU | gave it up | had it taken");
+    let mut table = Table::new([
+        "thread",
+        "on CPU",
+        "waiting for a CPU",
+        "gave it up",
+        "had it taken",
+    ]);
     for (name, d) in stats {
-        println!(
-            "  {name:<9} | {:>4} ms | {:>14} ms | {:>10} | {:>12}",
-            d.on_cpu / 1_000_000,
-            d.queued / 1_000_000,
-            d.voluntary,
-            d.involuntary
-        );
+        table.push(vec![
+            name,
+            Unit::Nanos.format(d.on_cpu as f64),
+            Unit::Nanos.format(d.queued as f64),
+            d.voluntary.to_string(),
+            d.involuntary.to_string(),
+        ]);
     }
+    report.push_str(&format!(
+        "**{title}: {} in all.**\n\n{}\n",
+        Unit::Nanos.format(total.as_secs_f64() * 1e9),
+        table.to_markdown()
+    ));
     timeline
 }
 
 fn main() {
     let book = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch02-threads");
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    println!("{cores} cores\n");
+    let mut report = String::new();
 
     // One thread, three I/O-bound tasks: chapter 01's picture, the waits add up.
     let sequential = Timeline::new();
@@ -140,29 +157,41 @@ fn main() {
         .map(|s| s.end)
         .max()
         .unwrap_or_default();
-    println!(
-        "1 thread, 3 I/O-bound tasks: {:.0} ms\n",
-        total.as_secs_f64() * 1000.0
-    );
+    report.push_str(&format!(
+        "**1 thread, 3 I/O-bound tasks: {} in all.**\n\n",
+        Unit::Nanos.format(total.as_secs_f64() * 1e9)
+    ));
     let svg = sequential.to_svg("1 thread, 3 I/O-bound tasks");
     fs::write(book.join("sequential-io.svg"), svg).expect("write sequential-io.svg");
 
     // Three threads, one task each: the waits overlap.
-    let threads = on_three_threads("3 threads, 3 I/O-bound tasks", |timeline, lane| {
-        io_task(timeline, lane, "task")
-    });
+    let threads = on_three_threads(
+        "3 threads, 3 I/O-bound tasks",
+        &mut report,
+        |timeline, lane| io_task(timeline, lane, "task"),
+    );
     let svg = threads.to_svg("3 threads, 3 I/O-bound tasks");
     fs::write(book.join("threads-io.svg"), svg).expect("write threads-io.svg");
-    println!();
 
     // Three CPU-bound tasks of 150 ms each on three threads: more threads than cores, so
     // the scheduler slices the time, and each task takes longer than its 150 ms of work.
-    let cpu = on_three_threads("3 threads, 3 CPU-bound tasks", |timeline, lane| {
-        timeline.record_in(lane, "compute 150 ms", Kind::Cpu, || {
-            compute(Duration::from_millis(150))
-        });
-    });
+    let cpu = on_three_threads(
+        "3 threads, 3 CPU-bound tasks",
+        &mut report,
+        |timeline, lane| {
+            timeline.record_in(lane, "compute 150 ms", Kind::Cpu, || {
+                compute(Duration::from_millis(150))
+            });
+        },
+    );
     let svg = cpu.to_svg(&format!("3 threads, 3 CPU-bound tasks, {cores} cores"));
     fs::write(book.join("threads-cpu.svg"), svg).expect("write threads-cpu.svg");
-    println!("\nwrote sequential-io.svg, threads-io.svg, threads-cpu.svg");
+    report.push_str(&format!(
+        "Measured on {cores} cores: \"on CPU\" and \"waiting for a CPU\" from \
+         `/proc/thread-self/schedstat`, the two counts of switches from \
+         `/proc/thread-self/status`.\n"
+    ));
+    print!("{report}");
+    fs::write(book.join("timeline-runs.md"), report).expect("write timeline-runs.md");
+    println!("\nwrote sequential-io.svg, threads-io.svg, threads-cpu.svg, timeline-runs.md");
 }

@@ -1,7 +1,8 @@
 //! Chapter 03's lab: the pictures and the table of the chapter, from real runs.
 //!
 //! Run it with `cargo run --release -p ch03-gil-solution --example ch03-lab`. It writes three
-//! timelines into `book/src/ch03-gil/` and prints the table of increments.
+//! timelines and the table of increments (`per-object-locks-table.md`) into
+//! `book/src/ch03-gil/`; `--quick` writes them into a temporary folder instead.
 //!
 //! - `gil-cpu-bound.svg`: three CPU-bound threads under the fair GIL of exercise 03.3.
 //! - `gil-io-bound.svg`: three I/O-bound threads under the GIL of exercise 03.2.
@@ -14,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
+use support::chart::{Samples, Table, Unit};
 use support::{Kind, Timeline};
 
 /// Rounds of [`spin`] that take half a millisecond on this machine, measured once.
@@ -45,7 +47,13 @@ struct Cruncher {
     lane: String,
     length: usize,
     done: usize,
-    timeline: Arc<Timeline>,
+    /// Started by the first instruction, once every thread is in line, so the picture's
+    /// time starts there rather than while the threads are still being created.
+    timeline: Arc<OnceLock<Timeline>>,
+    /// The GIL, to see who waits for it: the picture starts once every thread is in line.
+    gil: Arc<ex03_switch_interval::FairGil>,
+    /// How many other threads must be in line before the first instruction runs.
+    others: usize,
 }
 
 impl ex03_switch_interval::Program for Cruncher {
@@ -53,8 +61,21 @@ impl ex03_switch_interval::Program for Cruncher {
         if self.done == self.length {
             return ex03_switch_interval::Step::Done(0);
         }
+        if self.done == 0 {
+            // The first thread to get the GIL would otherwise run two turns in a row while
+            // the others are still starting (nobody to switch to yet): wait until they are
+            // all queued, so every turn in the picture is a real switch interval. Bounded:
+            // after a second, go on anyway.
+            let give_up = Instant::now() + Duration::from_secs(1);
+            while self.gil.queued() < self.others && Instant::now() < give_up {
+                thread::sleep(Duration::from_micros(100));
+            }
+            // Only the first thread can find fewer in line; once they all queue, none do.
+            self.others = 0;
+        }
         self.done += 1;
         self.timeline
+            .get_or_init(Timeline::new)
             .record_in(&self.lane, "", Kind::Cpu, || burn(1));
         ex03_switch_interval::Step::Ran
     }
@@ -94,7 +115,8 @@ impl ex02_release::Program for Fetcher {
 fn pictures(book: &Path) -> std::io::Result<()> {
     burn(0); // measure the machine before any timeline starts
     // CPU-bound threads under the GIL, switching every 4 instructions (2 ms).
-    let timeline = Arc::new(Timeline::new());
+    let timeline = Arc::new(OnceLock::new());
+    let gil = Arc::new(ex03_switch_interval::FairGil::new());
     let programs = (1..=3)
         .map(|i| {
             Box::new(Cruncher {
@@ -102,14 +124,19 @@ fn pictures(book: &Path) -> std::io::Result<()> {
                 length: 12,
                 done: 0,
                 timeline: Arc::clone(&timeline),
+                gil: Arc::clone(&gil),
+                others: 2,
             }) as Box<dyn ex03_switch_interval::Program>
         })
         .collect();
-    ex03_switch_interval::run_threads(&ex03_switch_interval::FairGil::new(), programs, 4);
+    ex03_switch_interval::run_threads(&gil, programs, 4);
     let path = book.join("gil-cpu-bound.svg");
     std::fs::write(
         &path,
-        timeline.to_svg("3 CPU-bound threads under the GIL: one runs at a time"),
+        timeline
+            .get()
+            .expect("the threads ran")
+            .to_svg("3 CPU-bound threads under the GIL: one runs at a time"),
     )?;
     println!("wrote {}", path.display());
 
@@ -219,8 +246,8 @@ impl Counters for Atomics {
 /// highest. Contended locks vary a lot from run to run (whether the lock changes hands on
 /// each increment or stays with one thread for a while is up to timing), so the spread is
 /// part of the answer.
-fn measure<C: Counters>(threads: usize, which: Pick) -> String {
-    let mut runs: Vec<f64> = (0..5)
+fn measure<C: Counters>(threads: usize, which: Pick) -> Samples {
+    let runs: Vec<f64> = (0..5)
         .map(|_| {
             let counters = C::new(threads.max(1));
             // Start every thread's loop at the same moment, and time from there.
@@ -249,14 +276,14 @@ fn measure<C: Counters>(threads: usize, which: Pick) -> String {
             elapsed.as_secs_f64() * 1e9 / (INCREMENTS * threads as u64) as f64
         })
         .collect();
-    runs.sort_by(f64::total_cmp);
-    format!("{:.1} ({:.1}–{:.1})", runs[2], runs[0], runs[4])
+    Samples::of(&runs)
 }
 
 /// Which counter thread `t` increments.
 type Pick = fn(usize) -> usize;
 
-fn table() {
+/// Measures every case and writes the table, as Markdown, next to the page.
+fn table(book: &Path) -> std::io::Result<()> {
     let same: Pick = |_| 0;
     let own: Pick = |t| t;
     let rows: [(&str, usize, Pick); 3] = [
@@ -264,27 +291,42 @@ fn table() {
         ("2 threads, same counter", 2, same),
         ("2 threads, own counters", 2, own),
     ];
-    println!();
-    println!(
-        "ns per increment ({INCREMENTS} increments per thread, median (lowest–highest) of 5 runs, {} cores):",
+    let mut table = Table::new([
+        "case",
+        "one global `Mutex`",
+        "a `Mutex` per counter",
+        "`AtomicU64` per counter",
+    ]);
+    for (name, threads, which) in rows {
+        table.push(vec![
+            name.to_string(),
+            Unit::Nanos.range(&measure::<GlobalMutex>(threads, which)),
+            Unit::Nanos.range(&measure::<ShardMutexes>(threads, which)),
+            Unit::Nanos.range(&measure::<Atomics>(threads, which)),
+        ]);
+    }
+    let table = format!(
+        "{}\nTime per increment: the median of 5 runs, the lowest and highest in brackets; \
+         {} increments per thread, {} cores.\n",
+        table.to_markdown(),
+        Unit::Count.format(INCREMENTS as f64),
         thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!();
-    println!("| case | one global `Mutex` | a `Mutex` per counter | `AtomicU64` per counter |");
-    println!("|---|---:|---:|---:|");
-    for (name, threads, which) in rows {
-        println!(
-            "| {name} | {} | {} | {} |",
-            measure::<GlobalMutex>(threads, which),
-            measure::<ShardMutexes>(threads, which),
-            measure::<Atomics>(threads, which),
-        );
-    }
+    println!("\n{table}");
+    let path = book.join("per-object-locks-table.md");
+    std::fs::write(&path, table)?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 fn main() -> std::io::Result<()> {
-    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch03-gil");
+    let book = if std::env::args().any(|a| a == "--quick") {
+        let dir = std::env::temp_dir().join("ch03-lab");
+        std::fs::create_dir_all(&dir)?;
+        dir
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch03-gil")
+    };
     pictures(&book)?;
-    table();
-    Ok(())
+    table(&book)
 }

@@ -6,24 +6,37 @@
 //!
 //! The thread talks over `std::sync::mpsc` channels (the message is moved: a pointer
 //! changes hands); the process over its stdin and stdout pipes, with the chapter's frames
-//! (the bytes are copied into the kernel and out again). It prints a Markdown table and
-//! writes `book/src/ch04-processes/thread-vs-process.svg`.
+//! (the bytes are copied into the kernel and out again). It writes its table
+//! (`thread-vs-process.md`), its chart (`thread-vs-process.svg`) and what held in every
+//! run (`thread-vs-process-claims.md`) into `book/src/ch04-processes/`, from one run.
 //!
-//! Run it with `cargo run --release -p ch04-processes-solution --example ch04-lab`.
+//! Run it with `cargo run --release -p ch04-processes-solution --example ch04-lab`;
+//! `--quick` runs a short version and writes into a temporary folder instead.
 
 use ch04_processes::ex02_frames::{read_frame, write_frame};
 use ch04_processes::ex03_worker::run_worker_process;
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+use support::chart::{BarChart, Figures, Samples, Table, Unit};
 
-/// Rounds per measurement. The table shows the fastest round: on a shared machine, other
-/// work can only make a round slower, so the fastest is the closest to the cost itself.
+/// How many times the whole measurement runs: the page shows the median of the runs and
+/// their spread, and claims only what held in every run.
+const RUNS: usize = 5;
+/// Rounds per measurement within a run. A run keeps its fastest round: on a shared
+/// machine, other work can only make a round slower.
 const ROUNDS: usize = 21;
+
+/// One row: what is measured, and each run's time per operation (ns) for a thread and a
+/// process.
+struct Row {
+    what: &'static str,
+    thread: Vec<f64>,
+    process: Vec<f64>,
+}
 
 fn main() {
     // The same binary is the worker: started with `worker`, it serves frames (echoing
@@ -31,58 +44,114 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("worker") {
         std::process::exit(run_worker_process());
     }
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (runs, rounds) = if quick { (2, 5) } else { (RUNS, ROUNDS) };
+    let figures = if quick {
+        Figures::in_dir(std::env::temp_dir().join("ch04-lab"))
+    } else {
+        Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch04-processes")
+    };
     let me = std::env::current_exe().expect("where is this program?");
+    let ns = |d: Duration| d.as_secs_f64() * 1e9;
 
-    let rows = [
-        (
-            "start + stop",
-            best_per_op(100, thread_start_stop),
-            best_per_op(10, |n| process_start_stop(&me, n)),
-        ),
-        (
-            "round trip, 16 B",
-            best_per_op(2_000, |n| thread_round_trips(n, 16)),
-            best_per_op(1_000, |n| process_round_trips(&me, n, 16)),
-        ),
-        (
-            "round trip, 64 KiB",
-            best_per_op(500, |n| thread_round_trips(n, 64 * 1024)),
-            best_per_op(200, |n| process_round_trips(&me, n, 64 * 1024)),
-        ),
+    let mut rows = [
+        Row {
+            what: "start + stop",
+            thread: vec![],
+            process: vec![],
+        },
+        Row {
+            what: "round trip, 16 B",
+            thread: vec![],
+            process: vec![],
+        },
+        Row {
+            what: "round trip, 64 KiB",
+            thread: vec![],
+            process: vec![],
+        },
     ];
-
-    println!(
-        "{} logical CPUs; fastest of {ROUNDS} rounds, per operation\n",
-        thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    println!("| | thread | process | process ÷ thread |");
-    println!("|---|---:|---:|---:|");
-    for (what, thread, process) in &rows {
-        println!(
-            "| {what} | {} | {} | {:.1}× |",
-            micros(*thread),
-            micros(*process),
-            process.as_secs_f64() / thread.as_secs_f64()
-        );
+    for _ in 0..runs {
+        let best = |n, batch: &mut dyn FnMut(u32) -> Duration| ns(best_per_op(rounds, n, batch));
+        rows[0].thread.push(best(100, &mut thread_start_stop));
+        rows[0]
+            .process
+            .push(best(10, &mut |n| process_start_stop(&me, n)));
+        rows[1]
+            .thread
+            .push(best(2_000, &mut |n| thread_round_trips(n, 16)));
+        rows[1]
+            .process
+            .push(best(1_000, &mut |n| process_round_trips(&me, n, 16)));
+        rows[2]
+            .thread
+            .push(best(500, &mut |n| thread_round_trips(n, 64 * 1024)));
+        rows[2]
+            .process
+            .push(best(200, &mut |n| process_round_trips(&me, n, 64 * 1024)));
     }
 
-    let svg = bar_chart(
-        "A thread and a process: start-up and round-trip cost",
-        &rows,
+    let machine = format!(
+        "{} logical CPUs{}",
+        thread::available_parallelism().map_or(0, |n| n.get()),
+        if quick { ", --quick" } else { "" }
     );
-    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../book/src/ch04-processes/thread-vs-process.svg");
-    match std::fs::write(&out, svg) {
-        Ok(()) => println!("\nwrote {}", out.display()),
-        Err(e) => eprintln!("\ncould not write {}: {e}", out.display()),
+    let mut table = Table::new(["per operation", "thread", "process", "process ÷ thread"]);
+    let mut chart = BarChart::new(
+        "A thread and a process (log scale; shorter is cheaper)",
+        Unit::Nanos,
+    )
+    .log_scale()
+    .note(format!(
+        "{runs} runs, each the fastest of {rounds} rounds; {machine}"
+    ));
+    for row in &rows {
+        let (thread, process) = (Samples::of(&row.thread), Samples::of(&row.process));
+        table.push(vec![
+            row.what.to_string(),
+            Unit::Nanos.range(&thread),
+            Unit::Nanos.range(&process),
+            Unit::Times.range(&ratios(&row.process, &row.thread)),
+        ]);
+        chart = chart
+            .bar(format!("{}: thread", row.what), thread)
+            .highlighted_bar(format!("{}: process", row.what), process);
+    }
+    let table = format!(
+        "{}\nMedian of {runs} runs (min–max in brackets), each run the fastest of {rounds} \
+         rounds, per operation; {machine}.\n",
+        table.to_markdown()
+    );
+    println!("{table}");
+    let claims = format!(
+        "- From 16 B to 64 KiB, a process's round trip grew {}, a thread's {} (median of \
+         the runs, min–max in brackets, each run compared with itself).\n",
+        Unit::Times.range(&ratios(&rows[2].process, &rows[1].process)),
+        Unit::Times.range(&ratios(&rows[2].thread, &rows[1].thread)),
+    );
+    println!("{claims}");
+    for (name, contents) in [
+        ("thread-vs-process.md", table),
+        ("thread-vs-process.svg", chart.to_svg()),
+        ("thread-vs-process-claims.md", claims),
+    ] {
+        if let Err(e) = figures.write(name, &contents) {
+            eprintln!("could not write {name}: {e}");
+        }
     }
 }
 
-/// Runs `batch(n)` (which times `n` operations) `ROUNDS` times; the fastest round's time
+/// Run by run, `over[i] / under[i]`, summarised.
+fn ratios(over: &[f64], under: &[f64]) -> Samples {
+    let each: Vec<f64> = over.iter().zip(under).map(|(a, b)| a / b).collect();
+    Samples::of(&each)
+}
+
+/// Runs `batch(n)` (which times `n` operations) `rounds` times; the fastest round's time
 /// per operation.
-fn best_per_op(n: u32, mut batch: impl FnMut(u32) -> Duration) -> Duration {
+fn best_per_op(rounds: usize, n: u32, batch: &mut dyn FnMut(u32) -> Duration) -> Duration {
     batch(n.div_ceil(10)); // warm up: page in the code, fill the caches
-    (0..ROUNDS)
+    (0..rounds)
         .map(|_| batch(n) / n)
         .min()
         .expect("at least one round")
@@ -168,92 +237,4 @@ impl Worker {
             from_worker,
         }
     }
-}
-
-fn micros(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 100.0 {
-        format!("{us:.0} µs")
-    } else if us >= 10.0 {
-        format!("{us:.1} µs")
-    } else {
-        format!("{us:.2} µs")
-    }
-}
-
-/// Draws the rows as pairs of horizontal bars (thread, process) on a logarithmic axis
-/// in microseconds: the values span several powers of ten.
-fn bar_chart(title: &str, rows: &[(&str, Duration, Duration)]) -> String {
-    const LEFT: f64 = 150.0;
-    const WIDTH: f64 = 560.0;
-    const TOP: f64 = 50.0;
-    const BAR: f64 = 16.0;
-    const GROUP: f64 = 56.0;
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let values = rows.iter().flat_map(|r| [us(r.1), us(r.2)]);
-    let (min, max) = values.fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    // Whole powers of ten around the values.
-    let (lo, hi) = (min.log10().floor() as i32, max.log10().ceil() as i32);
-    let span = f64::from((hi - lo).max(1));
-    let x = |v: f64| LEFT + (v.log10() - f64::from(lo)) / span * WIDTH;
-    let height = TOP + GROUP * rows.len() as f64 + 60.0;
-    let full = LEFT + WIDTH + 110.0;
-
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {height}" width="{full}" height="{height}" font-family="sans-serif" font-size="12">"##
-    );
-    let _ = writeln!(
-        svg,
-        r##"<rect width="100%" height="100%" fill="#ffffff"/><text x="{LEFT}" y="22" font-size="15" font-weight="bold">{title}</text>"##
-    );
-    let axis = TOP + GROUP * rows.len() as f64;
-    for power in lo..=hi {
-        let v = 10f64.powi(power);
-        let _ = writeln!(
-            svg,
-            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{axis}" stroke="#e4e4e4"/><text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"##,
-            axis + 16.0,
-            micros(Duration::from_secs_f64(v / 1e6)),
-            x = x(v)
-        );
-    }
-    for (i, (what, thread, process)) in rows.iter().enumerate() {
-        let y = TOP + GROUP * i as f64 + 6.0;
-        let _ = writeln!(
-            svg,
-            r##"<text x="{}" y="{}" text-anchor="end">{what}</text>"##,
-            LEFT - 8.0,
-            y + BAR + 4.0
-        );
-        for (j, (d, fill)) in [(*thread, "#4a7fc1"), (*process, "#e8a33d")]
-            .into_iter()
-            .enumerate()
-        {
-            let top = y + BAR * j as f64 + 2.0 * j as f64;
-            // Bars start at the left edge of the axis, which is 10^lo, not zero.
-            let end = x(us(d));
-            let _ = writeln!(
-                svg,
-                r##"<rect x="{LEFT}" y="{top}" width="{:.1}" height="{BAR}" fill="{fill}"/><text x="{:.1}" y="{}">{}</text>"##,
-                (end - LEFT).max(1.0),
-                end + 4.0,
-                top + BAR - 4.0,
-                micros(d)
-            );
-        }
-    }
-    let legend = axis + 40.0;
-    let _ = writeln!(
-        svg,
-        r##"<rect x="{LEFT}" y="{}" width="14" height="12" fill="#4a7fc1"/><text x="{}" y="{legend}">thread (mpsc channels)</text><rect x="{}" y="{}" width="14" height="12" fill="#e8a33d"/><text x="{}" y="{legend}">process (pipes, frames) — log scale</text>"##,
-        legend - 10.0,
-        LEFT + 20.0,
-        LEFT + 200.0,
-        legend - 10.0,
-        LEFT + 220.0
-    );
-    svg.push_str("</svg>\n");
-    svg
 }

@@ -1,8 +1,10 @@
 //! Chapter 05's lab: what a green-thread switch costs, and what a green thread weighs.
 //!
-//! Run it with `cargo run --release -p ch05-green-solution --example ch05-lab`. It prints two
-//! tables and writes `switch-cost.svg` and `memory.svg` into `book/src/ch05-green/`.
-//! Everything is bounded: a few seconds on a 2-core machine.
+//! Run it with `cargo run --release -p ch05-green-solution --example ch05-lab`. It writes
+//! its tables (`switch-cost.md`, `memory.md`, `switch-claims.md`) and its charts
+//! (`switch-cost.svg`, `memory.svg`) into `book/src/ch05-green/`, all from one run, and
+//! prints the tables too. Everything is bounded: about ten seconds on a 2-core machine.
+//! `--quick` runs a short version and writes into a temporary folder instead.
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -14,146 +16,275 @@ use std::time::{Duration, Instant};
 use ch05_green::ex02_scheduler::{Context, Corosensei, run, run_with, spawn, yield_now};
 use ch05_green::ex05_switch::{AsmContext, SUPPORTED};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use support::svg_escape;
+use support::chart::{BarChart, Figures, Samples, Table, Unit};
 
-/// Each measurement is repeated this many times, interleaved, and the fastest kept: on a
-/// shared machine the slow runs measure the neighbours, not the code.
-const REPEATS: usize = 5;
-const SWITCHES: u64 = 5_000_000;
-const PING_PONGS: u64 = 5_000;
+/// How long a run is: the full run for the book, or a quick one for a laptop or a smoke
+/// test.
+struct Size {
+    /// Each switch measurement is repeated this many times, interleaved with the others:
+    /// the table shows the median and the spread, since on a shared machine the slow runs
+    /// measure the neighbours.
+    repeats: usize,
+    switches: u64,
+    ping_pongs: u64,
+    /// How many times the memory rows are measured.
+    memory_repeats: usize,
+    thread_counts: &'static [usize],
+}
+
+const FULL: Size = Size {
+    repeats: 5,
+    switches: 5_000_000,
+    ping_pongs: 5_000,
+    memory_repeats: 3,
+    thread_counts: &[1_000, 10_000],
+};
+
+const QUICK: Size = Size {
+    repeats: 3,
+    switches: 200_000,
+    ping_pongs: 500,
+    memory_repeats: 1,
+    thread_counts: &[1_000],
+};
 
 fn main() {
-    println!("Chapter 05 lab: green threads ({} CPUs)", cpus());
-    println!();
-    let costs = switch_costs();
-    println!("Cost of one switch (round trip there and back), best of {REPEATS} runs:");
-    println!("| what | round trips | ns per round trip | vs corosensei |");
-    println!("|---|---:|---:|---:|");
-    let base = costs[0].1;
-    for (what, ns, count) in &costs {
-        println!(
-            "| {what} | {count} | {} | {:.1}× |",
-            format_ns(*ns),
-            ns / base
-        );
-    }
-    let yield_ns = costs
-        .iter()
-        .find(|(w, _, _)| w.starts_with("scheduler yield (corosensei"))
-        .map(|c| c.1)
-        .unwrap_or(f64::NAN);
-    let threads_ns = costs.last().map(|c| c.1).unwrap_or(f64::NAN);
-    println!();
-    println!(
-        "A scheduler yield costs {:.1}× a raw corosensei round trip, and is {:.0}× cheaper \
-         than an OS-thread ping-pong.",
-        yield_ns / base,
-        threads_ns / yield_ns
+    let quick = std::env::args().any(|a| a == "--quick");
+    let size = if quick { QUICK } else { FULL };
+    let figures = if quick {
+        Figures::in_dir(std::env::temp_dir().join("ch05-lab"))
+    } else {
+        Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch05-green")
+    };
+    let machine = format!(
+        "{} CPUs, {}{}",
+        cpus(),
+        std::env::consts::ARCH,
+        if quick { ", --quick" } else { "" }
     );
+    println!("Chapter 05 lab: green threads ({machine})");
     println!();
 
-    let memory = memory_use();
-    println!("Memory per thread, while all of them are alive (from /proc/self/status):");
-    println!("| what | threads | reserved per thread (VmSize) | touched per thread (VmRSS) |");
-    println!("|---|---:|---:|---:|");
-    for m in &memory {
-        println!(
-            "| {} | {} | {} | {} |",
-            m.what,
-            m.count,
-            format_kib(m.reserved_kib),
-            format_kib(m.touched_kib)
-        );
+    let costs = switch_costs(&size);
+    let base = &costs[0].runs;
+    let mut table = Table::new(["round trip", "time", "vs corosensei"]);
+    let mut chart = BarChart::new(
+        "One switch, there and back (log scale; shorter is cheaper)",
+        Unit::Nanos,
+    )
+    .log_scale()
+    .note(format!("{} runs on {machine}", size.repeats));
+    for row in &costs {
+        let samples = Samples::of(&row.runs);
+        table.push(vec![
+            row.what.to_string(),
+            Unit::Nanos.range(&samples),
+            Unit::Times.format(samples.median / Samples::of(base).median),
+        ]);
+        chart = if row.what.starts_with("scheduler yield (corosensei") {
+            chart.highlighted_bar(row.short, samples)
+        } else {
+            chart.bar(row.short, samples)
+        };
     }
+    let table = format!(
+        "{}\nTime per round trip: the median of {} runs, the fastest and slowest in \
+         brackets; {} round trips per run ({} for the OS threads); \"vs corosensei\" \
+         compares medians. {machine}.\n",
+        table.to_markdown(),
+        size.repeats,
+        Unit::Count.format(size.switches as f64),
+        Unit::Count.format(size.ping_pongs as f64),
+    );
+    println!("{table}");
+    write(&figures, "switch-cost.md", &table);
+    write(&figures, "switch-cost.svg", &chart.to_svg());
+    let claims = switch_claims(&costs);
+    println!("{claims}");
+    write(&figures, "switch-claims.md", &claims);
 
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../book/src/ch05-green");
-    let switch_rows: Vec<(String, f64)> = costs.iter().map(|(w, ns, _)| (w.clone(), *ns)).collect();
-    write(
-        dir,
-        "switch-cost.svg",
-        &bar_chart(
-            "One switch, there and back (ns, log scale; shorter is cheaper)",
-            &switch_rows,
-            format_ns,
+    let memory = memory_use(&size);
+    let mut table = Table::new([
+        "threads alive",
+        &format!(
+            "reserved each (VmSize; median, min–max of {} runs)",
+            size.memory_repeats
         ),
-    );
-    let mut memory_rows = Vec::new();
+        "touched each (VmRSS)",
+    ]);
+    let mut chart = BarChart::new("Memory per thread (log scale)", Unit::Bytes)
+        .log_scale()
+        .note(format!("{} runs on {machine}", size.memory_repeats));
     for m in &memory {
-        memory_rows.push((
-            format!("{} ×{}: reserved", m.short, m.count),
-            m.reserved_kib,
+        let reserved = Samples::of(&m.reserved);
+        let touched = Samples::of(&m.touched);
+        table.push(vec![
+            format!("{} {}", Unit::Count.format(m.count as f64), m.what),
+            Unit::Bytes.range(&reserved),
+            Unit::Bytes.range(&touched),
+        ]);
+        let label = format!("{} ×{}", m.short, Unit::Count.format(m.count as f64));
+        chart = chart
+            .bar(format!("{label}: reserved"), reserved)
+            .bar(format!("{label}: touched"), touched);
+    }
+    let table = format!(
+        "{}\nPer thread: the median of {} runs, the lowest and highest in brackets. \
+         {machine}.\n",
+        table.to_markdown(),
+        size.memory_repeats
+    );
+    println!("{table}");
+    write(&figures, "memory.md", &table);
+    write(&figures, "memory.svg", &chart.to_svg());
+}
+
+fn write(figures: &Figures, name: &str, contents: &str) {
+    if let Err(e) = figures.write(name, contents) {
+        eprintln!("could not write {name}: {e}");
+    }
+}
+
+/// What held in *every* run, in words, for the page to include: ratios computed run by
+/// run (the rows of one round were measured side by side), then their smallest and
+/// largest value.
+fn switch_claims(costs: &[Cost]) -> String {
+    let find = |prefix: &str| costs.iter().find(|c| c.what.starts_with(prefix));
+    let ratio = |over: &Cost, under: &Cost| {
+        let ratios: Vec<f64> = over
+            .runs
+            .iter()
+            .zip(&under.runs)
+            .map(|(a, b)| a / b)
+            .collect();
+        Samples::of(&ratios)
+    };
+    let mut out = String::new();
+    let (Some(raw), Some(yield_), Some(threads)) = (
+        find("corosensei resume"),
+        find("scheduler yield (corosensei"),
+        find("OS threads"),
+    ) else {
+        return out;
+    };
+    let times = |s: Samples| {
+        format!(
+            "between {} and {}",
+            Unit::Times.format(s.min),
+            Unit::Times.format(s.max)
+        )
+    };
+    out.push_str(&format!(
+        "- In each of the {} runs, an OS-thread ping-pong cost {} a scheduler yield, \
+         and a scheduler yield {} a raw corosensei round trip.\n",
+        raw.runs.len(),
+        times(ratio(threads, yield_)),
+        times(ratio(yield_, raw)),
+    ));
+    if let (Some(lone), Some(called)) = (find("scheduler yield, one"), find("corosensei, suspend"))
+    {
+        out.push_str(&format!(
+            "- A thread yielding alone cost {} two threads taking turns; suspending inside \
+             a called function cost {} suspending in the coroutine's own loop.\n",
+            times(ratio(lone, yield_)),
+            times(ratio(called, raw)),
         ));
-        memory_rows.push((format!("{} ×{}: touched", m.short, m.count), m.touched_kib));
     }
-    write(
-        dir,
-        "memory.svg",
-        &bar_chart(
-            "Memory per thread (KiB, log scale)",
-            &memory_rows,
-            format_kib,
-        ),
-    );
+    if let Some(asm) = find("hand-written resume") {
+        out.push_str(&format!(
+            "- The hand-written switch cost {} corosensei's round trip.\n",
+            times(ratio(asm, raw)),
+        ));
+    }
+    out
 }
 
 // ---- switch costs ----
 
-/// (what, ns per round trip, round trips per run)
-fn switch_costs() -> Vec<(String, f64, u64)> {
-    let mut best = [f64::INFINITY; 8];
-    for _ in 0..REPEATS {
-        best[0] = best[0].min(corosensei_round_trip(SWITCHES));
-        best[1] = best[1].min(scheduler_yield::<Corosensei>(SWITCHES));
-        if SUPPORTED {
-            best[2] = best[2].min(asm_round_trip(SWITCHES));
-            best[3] = best[3].min(scheduler_yield::<AsmContext>(SWITCHES));
-        }
-        best[4] = best[4].min(thread_ping_pong(PING_PONGS));
-        best[5] = best[5].min(lone_yield(SWITCHES));
-        best[6] = best[6].min(corosensei_behind_a_call(SWITCHES));
-        best[7] = best[7].min(minimal_round_robin(SWITCHES));
-    }
-    let mut rows = vec![
-        ("corosensei resume + suspend".to_string(), best[0], SWITCHES),
+/// One row of the switch table: every run's time per round trip, in ns.
+struct Cost {
+    what: &'static str,
+    /// The name in the chart (shorter, for a phone's width).
+    short: &'static str,
+    /// Round trips per run.
+    count: u64,
+    runs: Vec<f64>,
+}
+
+/// A measurement: runs that many round trips, returns ns per round trip.
+type Measure = fn(u64) -> f64;
+
+fn switch_costs(size: &Size) -> Vec<Cost> {
+    let (n, pings) = (size.switches, size.ping_pongs);
+    // (row, name in the chart, round trips per run, the measurement if this target has it)
+    let rows: Vec<(&str, &str, u64, Option<Measure>)> = vec![
         (
-            "minimal round robin (a queue of indices)".to_string(),
-            best[7],
-            SWITCHES,
+            "corosensei resume + suspend",
+            "corosensei round trip",
+            n,
+            Some(corosensei_round_trip),
         ),
         (
-            "scheduler yield (corosensei)".to_string(),
-            best[1],
-            SWITCHES,
+            "minimal round robin (a queue of indices)",
+            "minimal round robin",
+            n,
+            Some(minimal_round_robin),
+        ),
+        (
+            "scheduler yield (corosensei)",
+            "scheduler yield",
+            n,
+            Some(scheduler_yield::<Corosensei>),
+        ),
+        (
+            "corosensei, suspend inside a called function",
+            "suspend in a called fn",
+            n,
+            Some(corosensei_behind_a_call),
+        ),
+        (
+            "scheduler yield, one thread alone (corosensei)",
+            "yield, one thread alone",
+            n,
+            Some(lone_yield),
+        ),
+        (
+            "hand-written resume + suspend",
+            "hand-written round trip",
+            n,
+            SUPPORTED.then_some(asm_round_trip as Measure),
+        ),
+        (
+            "scheduler yield (hand-written)",
+            "yield, hand-written switch",
+            n,
+            SUPPORTED.then_some(scheduler_yield::<AsmContext> as Measure),
+        ),
+        (
+            "OS threads, mpsc ping-pong",
+            "OS-thread ping-pong",
+            pings,
+            Some(thread_ping_pong),
         ),
     ];
-    rows.push((
-        "corosensei, suspend inside a called function".to_string(),
-        best[6],
-        SWITCHES,
-    ));
-    rows.push((
-        "scheduler yield, one thread alone (corosensei)".to_string(),
-        best[5],
-        SWITCHES,
-    ));
-    if SUPPORTED {
-        rows.push((
-            "hand-written resume + suspend".to_string(),
-            best[2],
-            SWITCHES,
-        ));
-        rows.push((
-            "scheduler yield (hand-written)".to_string(),
-            best[3],
-            SWITCHES,
-        ));
+    let mut costs: Vec<Cost> = rows
+        .iter()
+        .filter(|r| r.3.is_some())
+        .map(|&(what, short, count, _)| Cost {
+            what,
+            short,
+            count,
+            runs: Vec::new(),
+        })
+        .collect();
+    // Interleaved: one run of every row, then the next round, so that a noisy moment on
+    // the machine spreads over all rows instead of spoiling one.
+    for _ in 0..size.repeats {
+        for (cost, measure) in costs.iter_mut().zip(rows.iter().filter_map(|r| r.3)) {
+            cost.runs.push(measure(cost.count));
+        }
     }
-    rows.push((
-        "OS threads, mpsc ping-pong".to_string(),
-        best[4],
-        PING_PONGS,
-    ));
-    rows
+    costs
 }
 
 fn per(elapsed: Duration, count: u64) -> f64 {
@@ -301,11 +432,13 @@ struct Memory {
     /// The name in the chart.
     short: &'static str,
     count: usize,
-    reserved_kib: f64,
-    touched_kib: f64,
+    /// Bytes of address space reserved per thread, one figure per run.
+    reserved: Vec<f64>,
+    /// Bytes actually touched (resident) per thread, one figure per run.
+    touched: Vec<f64>,
 }
 
-/// (VmSize, VmRSS) of this process, in KiB.
+/// (VmSize, VmRSS) of this process, in bytes.
 fn vm() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
@@ -314,18 +447,37 @@ fn vm() -> (f64, f64) {
             .find(|l| l.starts_with(name))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
+            .map_or(f64::NAN, |kib| kib * 1024.0)
     };
     (field("VmSize:"), field("VmRSS:"))
 }
 
-fn memory_use() -> Vec<Memory> {
+fn memory_use(size: &Size) -> Vec<Memory> {
     let mut rows = Vec::new();
-    for count in [1_000, 10_000] {
-        rows.push(green_memory(count));
+    for (what, short) in [
+        ("green threads (corosensei, 1 MiB stacks)", "green threads"),
+        ("OS threads (std, 2 MiB stacks)", "OS threads"),
+    ] {
+        for &count in size.thread_counts {
+            rows.push(Memory {
+                what,
+                short,
+                count,
+                reserved: Vec::new(),
+                touched: Vec::new(),
+            });
+        }
     }
-    for count in [1_000, 10_000] {
-        rows.push(os_thread_memory(count));
+    for _ in 0..size.memory_repeats {
+        for row in &mut rows {
+            let (reserved, touched) = if row.short == "green threads" {
+                green_memory(row.count)
+            } else {
+                os_thread_memory(row.count)
+            };
+            row.reserved.push(reserved);
+            row.touched.push(touched);
+        }
     }
     rows
 }
@@ -338,7 +490,8 @@ fn small_work() -> u64 {
     local.iter().map(|&b| b as u64).sum()
 }
 
-fn green_memory(count: usize) -> Memory {
+/// Bytes (reserved, touched) per green thread while `count` of them are alive.
+fn green_memory(count: usize) -> (f64, f64) {
     let (reserved, touched) = run(move || {
         let before = vm();
         let handles: Vec<_> = (0..count).map(|_| spawn(small_work)).collect();
@@ -350,16 +503,11 @@ fn green_memory(count: usize) -> Memory {
         }
         (during.0 - before.0, during.1 - before.1)
     });
-    Memory {
-        what: "green threads (corosensei, 1 MiB stacks)",
-        short: "green threads",
-        count,
-        reserved_kib: reserved / count as f64,
-        touched_kib: touched / count as f64,
-    }
+    (reserved / count as f64, touched / count as f64)
 }
 
-fn os_thread_memory(count: usize) -> Memory {
+/// Bytes (reserved, touched) per OS thread while `count` of them are alive.
+fn os_thread_memory(count: usize) -> (f64, f64) {
     let before = vm();
     let started = Arc::new(Barrier::new(count + 1));
     let release = Arc::new(Barrier::new(count + 1));
@@ -381,112 +529,12 @@ fn os_thread_memory(count: usize) -> Memory {
     for h in handles {
         h.join().unwrap();
     }
-    Memory {
-        what: "OS threads (std, 2 MiB stacks)",
-        short: "OS threads",
-        count,
-        reserved_kib: (during.0 - before.0) / count as f64,
-        touched_kib: (during.1 - before.1) / count as f64,
-    }
+    (
+        (during.0 - before.0) / count as f64,
+        (during.1 - before.1) / count as f64,
+    )
 }
-
-// ---- output ----
 
 fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn format_ns(ns: f64) -> String {
-    if ns >= 1000.0 {
-        format!("{:.1} µs", ns / 1000.0)
-    } else {
-        format!("{ns:.1} ns")
-    }
-}
-
-fn format_kib(kib: f64) -> String {
-    if kib >= 1024.0 {
-        format!("{:.2} MiB", kib / 1024.0)
-    } else {
-        format!("{kib:.1} KiB")
-    }
-}
-
-fn write(dir: &str, name: &str, svg: &str) {
-    let path = format!("{dir}/{name}");
-    match std::fs::write(&path, svg) {
-        Ok(()) => println!("wrote {name}"),
-        Err(e) => eprintln!("could not write {path}: {e}"),
-    }
-}
-
-/// A horizontal bar chart on a log scale: one bar per row, its value printed at its end.
-fn bar_chart(title: &str, rows: &[(String, f64)], label: fn(f64) -> String) -> String {
-    // Room for the longest name, at about 6.5 px per character.
-    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
-    let left = 20.0 + 6.5 * longest as f64;
-    const WIDTH: f64 = 420.0;
-    const ROW: f64 = 28.0;
-    const TOP: f64 = 44.0;
-    let values = rows
-        .iter()
-        .map(|r| r.1)
-        .filter(|v| v.is_finite() && *v > 0.0);
-    let max = values.clone().fold(f64::MIN, f64::max);
-    let min = values.fold(f64::MAX, f64::min);
-    // Decades from just below the smallest value to just above the largest.
-    let lo = min.log10().floor();
-    let hi = max.log10().ceil().max(lo + 1.0);
-    let x = |v: f64| left + (v.log10() - lo) / (hi - lo) * WIDTH;
-    let height = TOP + ROW * rows.len() as f64 + 40.0;
-    let full = left + WIDTH + 110.0;
-    let mut svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {height}" width="{full}" height="{height}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="#ffffff"/>
-<text x="10" y="24" font-size="15" font-weight="bold">{}</text>
-"##,
-        svg_escape(title)
-    );
-    // Grid lines at each power of ten.
-    let mut decade = lo;
-    while decade <= hi {
-        let gx = x(10f64.powf(decade));
-        let axis = TOP + ROW * rows.len() as f64;
-        svg += &format!(
-            r##"<line x1="{gx:.1}" y1="{TOP}" x2="{gx:.1}" y2="{axis}" stroke="#dddddd"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555555">{}</text>
-"##,
-            axis + 16.0,
-            label(10f64.powf(decade))
-        );
-        decade += 1.0;
-    }
-    for (i, (name, value)) in rows.iter().enumerate() {
-        let y = TOP + ROW * i as f64;
-        svg += &format!(
-            r##"<text x="{}" y="{}" text-anchor="end">{}</text>
-"##,
-            left - 8.0,
-            y + ROW / 2.0 + 4.0,
-            svg_escape(name)
-        );
-        if value.is_finite() && *value > 0.0 {
-            let w = (x(*value) - left).max(1.0);
-            let color = if name.contains("OS thread") {
-                "#c98414"
-            } else {
-                "#4a7fc1"
-            };
-            svg += &format!(
-                r##"<rect x="{left}" y="{}" width="{w:.1}" height="{}" fill="{color}"/><text x="{:.1}" y="{}">{}</text>
-"##,
-                y + 5.0,
-                ROW - 10.0,
-                left + w + 6.0,
-                y + ROW / 2.0 + 4.0,
-                label(*value)
-            );
-        }
-    }
-    svg.push_str("</svg>\n");
-    svg
 }
