@@ -764,6 +764,10 @@ impl Watch {
 fn summary(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Solved(b) => format!("solved, all {} tests pass", b.tests.len()),
+        Outcome::Failing(b) if b.crash.is_some() => {
+            let first = b.crash.as_ref().and_then(|c| c.first()).cloned();
+            format!("failing: {}", first.unwrap_or_default())
+        }
         Outcome::Failing(b) if b.tests.is_empty() => {
             "failing, the tests did not run to the end".to_string()
         }

@@ -271,3 +271,31 @@ fn run_can_be_called_again_on_the_same_os_thread() {
          can start a new one"
     );
 }
+
+#[test]
+fn turns_count_each_time_a_thread_is_resumed_and_ids_follow_spawn_order() {
+    let (ids, turns_seen) = timeout(|| {
+        run(|| {
+            let a = spawn(|| {
+                for _ in 0..3 {
+                    yield_now();
+                }
+                turns()
+            });
+            let b = spawn(|| turns());
+            let ids = (a.id(), b.id());
+            let turns_seen = (a.join().unwrap(), b.join().unwrap());
+            (ids, turns_seen)
+        })
+    });
+    assert_eq!(
+        ids,
+        (1, 2),
+        "main is green thread 0, so the first two spawned are 1 and 2"
+    );
+    assert_eq!(
+        turns_seen,
+        (4, 1),
+        "a thread that yielded 3 times is in its 4th turn; one that never yielded, its 1st"
+    );
+}

@@ -280,3 +280,22 @@ fn many_senders_one_receiver() {
     assert_eq!(count, 100, "every message must arrive exactly once");
     assert_eq!(sum, (0..100).sum::<u32>());
 }
+
+#[test]
+fn pending_counts_the_messages_not_yet_received() {
+    let counts = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            tx.send(1);
+            tx.send(2);
+            let before = rx.pending();
+            let first = rx.recv();
+            (before, first, rx.pending())
+        })
+    });
+    assert_eq!(
+        counts,
+        (2, Some(1), 1),
+        "two messages sent, one received: pending is 2, then 1"
+    );
+}

@@ -269,3 +269,53 @@ fn a_write_bigger_than_the_socket_buffer_waits_for_the_reader() {
     );
     assert_eq!(received, SIZE, "the reader must get every byte written");
 }
+
+#[test]
+fn a_thread_that_computes_and_yields_does_not_starve_one_waiting_for_io() {
+    // The busy thread is always ready to run, so the scheduler never runs out of work and
+    // never blocks in the reactor: it must still look for ready sockets now and then, or
+    // the reader waits forever. (The busy thread gives up after ROUNDS turns, so a
+    // scheduler that never looks fails here instead of looping.)
+    const ROUNDS: u32 = 100_000;
+    let (got, rounds) = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let mut peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            let stream = accept(&listener).expect("accept");
+            let done = std::rc::Rc::new(std::cell::Cell::new(false));
+            let reader = {
+                let done = std::rc::Rc::clone(&done);
+                spawn(move || {
+                    let mut buf = [0u8; 8];
+                    let n = read(&stream, &mut buf).expect("read");
+                    done.set(true);
+                    buf[..n].to_vec()
+                })
+            };
+            let busy = spawn(move || {
+                // The reader has parked by now (it ran first and found nothing to read).
+                peer.write_all(b"ping").unwrap();
+                let mut rounds = 0;
+                while !done.get() && rounds < ROUNDS {
+                    yield_now();
+                    rounds += 1;
+                }
+                rounds
+            });
+            let rounds = busy.join().unwrap();
+            let got = if rounds < ROUNDS {
+                reader.join().unwrap()
+            } else {
+                Vec::new()
+            };
+            (got, rounds)
+        })
+    });
+    assert!(
+        rounds < ROUNDS,
+        "the reader's data had arrived, but after {ROUNDS} turns of a busy thread it was still \
+         parked: while threads are ready, the scheduler must still poll the reactor (without \
+         blocking) every so often"
+    );
+    assert_eq!(got, b"ping");
+}
