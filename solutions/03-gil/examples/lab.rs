@@ -284,6 +284,7 @@ type Pick = fn(usize) -> usize;
 
 /// Measures every case and writes the table, as Markdown, next to the page.
 fn table(book: &Path) -> std::io::Result<()> {
+    let load = load_average();
     let same: Pick = |_| 0;
     let own: Pick = |t| t;
     let rows: [(&str, usize, Pick); 3] = [
@@ -307,7 +308,7 @@ fn table(book: &Path) -> std::io::Result<()> {
     }
     let table = format!(
         "{}\nTime per increment: the median of 5 runs, the lowest and highest in brackets; \
-         {} increments per thread, {} cores.\n",
+         {} increments per thread, {} cores, load average {load} when the lab started.\n",
         table.to_markdown(),
         Unit::Count.format(INCREMENTS as f64),
         thread::available_parallelism().map_or(0, |n| n.get())
@@ -329,4 +330,14 @@ fn main() -> std::io::Result<()> {
     };
     pictures(&book)?;
     table(&book)
+}
+
+/// The machine's load when the lab started (the 1-minute load average of
+/// `/proc/loadavg`): on a shared machine, it says how much the neighbours weigh on the
+/// figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
 }

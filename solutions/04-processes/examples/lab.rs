@@ -52,6 +52,7 @@ fn main() {
         Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch04-processes")
     };
     let me = std::env::current_exe().expect("where is this program?");
+    let load_average = load_average();
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
 
     let mut rows = [
@@ -92,8 +93,9 @@ fn main() {
     }
 
     let machine = format!(
-        "{} logical CPUs{}",
+        "{} logical CPUs, load average {} at the start{}",
         thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average,
         if quick { ", --quick" } else { "" }
     );
     let mut table = Table::new(["per operation", "thread", "process", "process ÷ thread"]);
@@ -237,4 +239,14 @@ impl Worker {
             from_worker,
         }
     }
+}
+
+/// The machine's load when the lab started (the 1-minute load average of
+/// `/proc/loadavg`): on a shared machine, it says how much the neighbours weigh on the
+/// figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
 }

@@ -57,9 +57,10 @@ fn main() {
         Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch05-green")
     };
     let machine = format!(
-        "{} CPUs, {}{}",
+        "{} CPUs, {}, load average {} at the start{}",
         cpus(),
         std::env::consts::ARCH,
+        load_average(),
         if quick { ", --quick" } else { "" }
     );
     println!("Chapter 05 lab: green threads ({machine})");
@@ -106,10 +107,7 @@ fn main() {
     let memory = memory_use(&size);
     let mut table = Table::new([
         "threads alive",
-        &format!(
-            "reserved each (VmSize; median, min–max of {} runs)",
-            size.memory_repeats
-        ),
+        "reserved each (VmSize)",
         "touched each (VmRSS)",
     ]);
     let mut chart = BarChart::new("Memory per thread (log scale)", Unit::Bytes)
@@ -537,4 +535,14 @@ fn os_thread_memory(count: usize) -> (f64, f64) {
 
 fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The machine's load when the lab started (the 1-minute load average of
+/// `/proc/loadavg`): on a shared machine, it says how much the neighbours weigh on the
+/// figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
 }
