@@ -1,7 +1,7 @@
 //! Exercise 06.1: a generator by hand, as the state machine a compiler would write.
 //!
-//! Book: `book/src/ch06-futures/generator.md`. The averager of PEP 342 fame, resumed with a
-//! value each time, with all its memory in one enum: no stack of its own.
+//! Book: `book/src/ch06-futures/generator.md`. Fill in the `todo!()`: `Averager::resume`,
+//! one `match` on where the body is suspended. The states are given.
 
 use std::fmt;
 
@@ -114,31 +114,6 @@ impl Coroutine for Averager {
         &mut self,
         input: Option<f64>,
     ) -> Result<CoroutineState<Option<f64>, Summary>, Finished> {
-        // Take the state out, leaving `Done`: if anything below returned early, the
-        // coroutine would be finished, never half-way in an old state.
-        match std::mem::replace(&mut self.state, State::Done) {
-            // Priming: run from the top to the first `yield`. There is no term yet.
-            State::Start => {
-                self.state = State::Suspended {
-                    total: 0.0,
-                    count: 0,
-                };
-                Ok(CoroutineState::Yielded(None))
-            }
-            // Back at `term = yield average` with a term: one more turn of the loop.
-            State::Suspended { total, count } => match input {
-                Some(term) => {
-                    let (total, count) = (total + term, count + 1);
-                    self.state = State::Suspended { total, count };
-                    Ok(CoroutineState::Yielded(Some(total / f64::from(count))))
-                }
-                // `break` and `return`: the state stays `Done`.
-                None => Ok(CoroutineState::Complete(Summary {
-                    count,
-                    average: (count > 0).then(|| total / f64::from(count)),
-                })),
-            },
-            State::Done => Err(Finished),
-        }
+        todo!("match on the state you take out: Start, Suspended or Done")
     }
 }

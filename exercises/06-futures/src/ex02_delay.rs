@@ -1,8 +1,7 @@
 //! Exercise 06.2: a future by hand, completed by another thread.
 //!
-//! Book: `book/src/ch06-futures/future.md`. A timer future: the shape of every I/O future.
-//! Something else (here a timer thread, in chapter 07 a reactor) does the waiting and calls
-//! the waker; the future only checks a flag and leaves its waker behind.
+//! Book: `book/src/ch06-futures/future.md`. Fill in the `todo!()`: `Delay::poll`. The clock
+//! and its timer threads are given.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -139,44 +138,6 @@ impl Future for Delay {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // Every field is `Unpin`, so `Delay` is too and can be used as a plain `&mut`.
-        let this = self.get_mut();
-        assert!(!this.finished, "a Delay was polled after it returned Ready");
-        // The first poll starts the timer thread, once: later polls find it started.
-        let shared = match &this.shared {
-            Some(shared) => Arc::clone(shared),
-            None => {
-                let shared = Arc::new(Mutex::new(Shared::default()));
-                let theirs = Arc::clone(&shared);
-                this.clock.start_timer(this.duration, move || {
-                    // Take the waker under the lock, call it after: waking may run code
-                    // (a task queued, a thread unparked) that should not wait on our lock.
-                    let waker = {
-                        let mut shared = theirs.lock().unwrap();
-                        shared.fired = true;
-                        shared.waker.take()
-                    };
-                    if let Some(waker) = waker {
-                        waker.wake();
-                    }
-                });
-                this.shared = Some(Arc::clone(&shared));
-                shared
-            }
-        };
-        // One lock around "has it fired?" and "here is my waker": the timer thread cannot
-        // fire between the two and find no waker to call.
-        let mut shared = shared.lock().unwrap();
-        if shared.fired {
-            this.finished = true;
-            return Poll::Ready(());
-        }
-        // Keep the waker of *this* poll: a future moved to another task is polled with
-        // another waker, and waking the old one would wake the wrong task.
-        match &shared.waker {
-            Some(old) if old.will_wake(cx.waker()) => {}
-            _ => shared.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+        todo!("start the timer once, then: fired? Ready. Else keep the waker of this poll, Pending")
     }
 }

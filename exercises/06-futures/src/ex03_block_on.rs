@@ -1,7 +1,7 @@
 //! Exercise 06.3: `block_on`, the smallest executor: one future, the current thread.
 //!
-//! Book: `book/src/ch06-futures/block-on.md`. Poll; if the future is not ready, park the
-//! thread until its waker is called; poll again. Never poll in a loop.
+//! Book: `book/src/ch06-futures/block-on.md`. Fill in the `todo!()`s: the waker (`Signal`'s
+//! `wake`) and `block_on`.
 
 use std::future::Future;
 use std::pin::pin;
@@ -35,30 +35,12 @@ impl Wake for Signal {
     // (`wake_by_ref`, which a future calls to wake without giving up its waker, is
     // provided: it clones the `Arc` and calls this.)
     fn wake(self: Arc<Self>) {
-        // The flag first, then the unpark: the thread that wakes up must see the flag.
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
+        todo!("set the flag, then unpark the thread")
     }
 }
 
 /// Runs `future` to completion on the current thread and returns its output. Between
 /// polls the thread sleeps (parks) until the future's waker is called.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    // Pinned on this stack frame: the future never moves again until it is dropped here.
-    let mut future = pin!(future);
-    let signal = Arc::new(Signal::for_current_thread());
-    let waker = Waker::from(Arc::clone(&signal));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        // Sleep until woken. A wake that came during the poll has already set the flag
-        // (and left an unpark token): the swap sees it and we poll again without parking.
-        // Clearing the flag *before* the next poll, never after it, is what keeps that
-        // early wake from being lost.
-        while !signal.woken.swap(false, Ordering::Acquire) {
-            thread::park();
-        }
-    }
+    todo!("pin the future, make a Waker from an Arc<Signal>, poll, park until woken, repeat")
 }

@@ -1,7 +1,7 @@
 //! Exercise 06.4: `join` and `select` by hand: several futures driven by one.
 //!
-//! Book: `book/src/ch06-futures/join-select.md`. A combinator is a future whose `poll`
-//! polls the futures inside it: concurrency inside one task, with no executor help.
+//! Book: `book/src/ch06-futures/join-select.md`. Fill in the `todo!()`s: the `poll` of
+//! `Join`, `JoinAll` and `Select`. The constructors are given.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,26 +47,7 @@ impl<A: Future, B: Future> Future for Join<A, B> {
     type Output = (A::Output, B::Output);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        // Poll *both* on every wake-up (each that is not done): a waiting `a` must not
-        // keep `b` from running. Both store the same waker, so either can wake us.
-        if this.a_out.is_none() {
-            if let Poll::Ready(out) = this.a.as_mut().poll(cx) {
-                this.a_out = Some(out);
-            }
-        }
-        if this.b_out.is_none() {
-            if let Poll::Ready(out) = this.b.as_mut().poll(cx) {
-                this.b_out = Some(out);
-            }
-        }
-        if this.a_out.is_some() && this.b_out.is_some() {
-            let a = this.a_out.take().expect("checked above");
-            let b = this.b_out.take().expect("checked above");
-            Poll::Ready((a, b))
-        } else {
-            Poll::Pending
-        }
+        todo!("poll each future that has no output yet; Ready when both have one")
     }
 }
 
@@ -91,27 +72,7 @@ impl<F: Future> Future for JoinAll<F> {
     type Output = Vec<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut all_done = true;
-        for (future, output) in this.futures.iter_mut().zip(&mut this.outputs) {
-            // Finished ones are skipped: polling them again is a bug (many panic).
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(out) => *output = Some(out),
-                    Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if all_done {
-            Poll::Ready(
-                this.outputs
-                    .iter_mut()
-                    .map(|o| o.take().expect("all done"))
-                    .collect(),
-            )
-        } else {
-            Poll::Pending
-        }
+        todo!("the same as Join, for every future")
     }
 }
 
@@ -140,21 +101,6 @@ impl<A: Future, B: Future> Future for Select<A, B> {
     type Output = Either<A::Output, B::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (Some(a), Some(b)) = (&mut this.a, &mut this.b) else {
-            panic!("a Select was polled after it returned Ready");
-        };
-        let winner = if let Poll::Ready(out) = a.as_mut().poll(cx) {
-            Either::Left(out)
-        } else if let Poll::Ready(out) = b.as_mut().poll(cx) {
-            Either::Right(out)
-        } else {
-            return Poll::Pending;
-        };
-        // Cancel the loser now, not whenever this `Select` happens to be dropped: its
-        // destructor runs here (a timer deregistered, a connection closed, a lock freed).
-        this.a = None;
-        this.b = None;
-        Poll::Ready(winner)
+        todo!("poll a, then b; the first Ready wins, and the loser is dropped now")
     }
 }

@@ -1,9 +1,7 @@
 //! Exercise 06.5: a single-threaded executor: a run queue of tasks woken by their wakers.
 //!
-//! Book: `book/src/ch06-futures/executor.md`. The shape of smol's `async-executor`: a task is
-//! an `Arc` holding its future, its waker *is* that `Arc` (through `std::task::Wake`), and
-//! waking it puts it back in the run queue. Anything that can call a waker, a thread or a
-//! reactor, can drive it.
+//! Book: `book/src/ch06-futures/executor.md`. Fill in the `todo!()`s: waking a task, the
+//! `JoinHandle`'s `poll`, `spawn` and `run`. The types and `yield_now` are given.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -46,11 +44,7 @@ struct Task {
 
 impl Wake for Task {
     fn wake(self: Arc<Self>) {
-        // Only the first wake after a poll queues the task; later ones find it queued.
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
-            let executor = Arc::clone(&self.executor);
-            executor.queue.lock().unwrap().push_back(self);
-        }
+        todo!("queue the task, unless it is queued already")
     }
 }
 
@@ -104,15 +98,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.state.lock().unwrap();
-        match state.result.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                // Checked and stored under one lock: the task cannot finish in between.
-                state.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
+        todo!("take the result if it is there; else keep the waker")
     }
 }
 
@@ -129,38 +115,9 @@ impl Executor {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let state = Arc::new(Mutex::new(JoinState {
-            result: None,
-            waker: None,
-        }));
-        let theirs = Arc::clone(&state);
-        let mut future = Box::pin(future);
-        // The task's body: poll the future, catching a panic so that it ends this task
-        // only; when it is done, hand the outcome to the handle and wake whoever awaits it.
-        let body = poll_fn(move |cx| {
-            let result = match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(output)) => Ok(output),
-                Err(payload) => Err(JoinError::from_panic(payload)),
-            };
-            let waker = {
-                let mut state = theirs.lock().unwrap();
-                state.result = Some(result);
-                state.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-            Poll::Ready(())
-        });
-        let task = Arc::new(Task {
-            future: Mutex::new(Some(Box::pin(body))),
-            scheduled: AtomicBool::new(true),
-            executor: Arc::clone(&self.shared),
-        });
-        self.shared.live.fetch_add(1, Ordering::Relaxed);
-        self.shared.queue.lock().unwrap().push_back(task);
-        JoinHandle { state }
+        todo!(
+            "a JoinState shared with a body that polls the future under catch_unwind; an Arc<Task>, queued"
+        )
     }
 
     /// Polls queued tasks until none is queued, and returns how many tasks are still
@@ -169,25 +126,9 @@ impl Executor {
     /// With no reactor yet (chapter 07), nothing on this thread could wake a pending task
     /// while `run` waited, so `run` returns instead of waiting.
     pub fn run(&self) -> usize {
-        loop {
-            // The queue's lock is held only to pop: a task polled below may wake others,
-            // or itself, which locks the queue again.
-            let next = self.shared.queue.lock().unwrap().pop_front();
-            let Some(task) = next else { break };
-            // Clear the flag *before* polling: a wake that comes during the poll then
-            // queues the task again. Cleared after, that wake would be lost.
-            task.scheduled.store(false, Ordering::Release);
-            let waker = Waker::from(Arc::clone(&task));
-            let mut cx = Context::from_waker(&waker);
-            let mut slot = task.future.lock().unwrap();
-            if let Some(future) = slot.as_mut() {
-                if future.as_mut().poll(&mut cx).is_ready() {
-                    *slot = None;
-                    self.shared.live.fetch_sub(1, Ordering::Relaxed);
-                }
-            }
-        }
-        self.shared.live.load(Ordering::Relaxed)
+        todo!(
+            "pop a task, clear its mark, poll it with a Waker made from it; until the queue is empty"
+        )
     }
 }
 

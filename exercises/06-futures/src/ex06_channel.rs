@@ -1,8 +1,8 @@
 //! Exercise 06.6: async channels on wakers: a oneshot, then a bounded mpsc.
 //!
-//! Book: `book/src/ch06-futures/channels.md`. A receiver that finds nothing leaves its
-//! waker and returns `Pending`; a sender (or the last sender's drop) calls that waker.
-//! Nothing blocks a thread, and nothing polls in a loop.
+//! Book: `book/src/ch06-futures/channels.md`. Fill in the `todo!()`s: the oneshot's `send`,
+//! its sender's drop and its receiver's `poll`; then the bounded channel's sender drop,
+//! `SendFuture::poll` and `RecvFuture::poll`.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -64,28 +64,13 @@ pub fn oneshot<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
 impl<T> OneshotSender<T> {
     /// Sends `value`, or gives it back if the receiver is gone.
     pub fn send(self, value: T) -> Result<(), T> {
-        let mut shared = self.shared.lock().unwrap();
-        if shared.receiver_gone {
-            return Err(value);
-        }
-        shared.value = Some(value);
-        // No wake here: `self` is dropped when this returns, and the drop wakes the
-        // receiver, which then finds the value.
-        Ok(())
+        todo!("refuse if the receiver is gone; else leave the value (and who wakes the receiver?)")
     }
 }
 
 impl<T> Drop for OneshotSender<T> {
     fn drop(&mut self) {
-        let waker = {
-            let mut shared = self.shared.lock().unwrap();
-            shared.sender_gone = true;
-            shared.waker.take()
-        };
-        // Sent or not, the receiver has something new to see: a value or the end.
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        todo!("mark the sender gone and wake the receiver, sent or not")
     }
 }
 
@@ -93,16 +78,7 @@ impl<T> Future for OneshotReceiver<T> {
     type Output = Result<T, Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut shared = self.shared.lock().unwrap();
-        if let Some(value) = shared.value.take() {
-            Poll::Ready(Ok(value))
-        } else if shared.sender_gone {
-            // A dropped sender ends the wait with an error, never a hang.
-            Poll::Ready(Err(Closed))
-        } else {
-            shared.waker = Some(cx.waker().clone());
-            Poll::Pending
-        }
+        todo!("a value? Ready(Ok). Sender gone? Ready(Err(Closed)). Else keep the waker, Pending")
     }
 }
 
@@ -168,20 +144,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let waker = {
-            let mut chan = self.shared.lock().unwrap();
-            chan.senders -= 1;
-            // Only the last sender's drop closes the channel; the others change nothing
-            // the receiver could see.
-            if chan.senders == 0 {
-                chan.recv_waker.take()
-            } else {
-                None
-            }
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        todo!("one sender fewer; the last one wakes the receiver")
     }
 }
 
@@ -227,29 +190,9 @@ impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let waker = {
-            let mut chan = this.sender.shared.lock().unwrap();
-            let value = this
-                .value
-                .take()
-                .expect("a SendFuture polled after it returned Ready");
-            if chan.receiver_gone {
-                return Poll::Ready(Err(SendError(value)));
-            }
-            if chan.queue.len() == chan.capacity {
-                // Full: keep the message, leave a waker, and wait for a receive to make room.
-                this.value = Some(value);
-                chan.send_wakers.push(cx.waker().clone());
-                return Poll::Pending;
-            }
-            chan.queue.push_back(value);
-            chan.recv_waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-        Poll::Ready(Ok(()))
+        todo!(
+            "receiver gone? Err. Full? keep the value and a waker, Pending. Else queue it, wake the receiver"
+        )
     }
 }
 
@@ -270,23 +213,8 @@ impl<T> Future for RecvFuture<'_, T> {
     type Output = Result<T, Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (result, senders) = {
-            let mut chan = self.receiver.shared.lock().unwrap();
-            match chan.queue.pop_front() {
-                // A message, and room for one more: senders waiting for room may go on.
-                // All of them are woken; the ones that find the channel full again
-                // leave a new waker (simpler than choosing one, and no wake is lost).
-                Some(value) => (Ok(value), std::mem::take(&mut chan.send_wakers)),
-                None if chan.senders == 0 => return Poll::Ready(Err(Closed)),
-                None => {
-                    chan.recv_waker = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-            }
-        };
-        for waker in senders {
-            waker.wake();
-        }
-        Poll::Ready(result)
+        todo!(
+            "a message? take it and wake the waiting senders. No senders left? Err(Closed). Else keep the waker"
+        )
     }
 }

@@ -179,9 +179,7 @@ fn the_receiver_ends_only_when_every_sender_is_gone() {
         drop(tx);
         let while_one_left = poll(&mut rx.recv(), &waker);
         assert_eq!(poll(&mut tx2.send(8), &waker), Poll::Ready(Ok(())));
-        let mut recv = rx.recv();
-        let queued = poll(&mut recv, &waker);
-        drop(recv);
+        let queued = poll(&mut rx.recv(), &waker);
         let mut recv = rx.recv();
         assert_eq!(poll(&mut recv, &waker), Poll::Pending);
         let before = wakes(&count);
