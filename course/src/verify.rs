@@ -445,6 +445,19 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
                 .to_string()
         })
         .collect();
+    // A lab's tables are Markdown files that a page includes (`{{#include table.md}}`):
+    // part of that page, not pages of their own.
+    let mut included = BTreeSet::new();
+    for page in markdown_files(&src) {
+        let text = fs::read_to_string(&page).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(target) = line.trim().strip_prefix("{{#include ")
+                && let Some(file) = target.trim_end_matches("}}").trim().strip_suffix(".md")
+            {
+                included.insert(page.parent().unwrap_or(&src).join(format!("{file}.md")));
+            }
+        }
+    }
     for page in markdown_files(&src) {
         let rel = page
             .strip_prefix(&src)
@@ -452,7 +465,10 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
             .display()
             .to_string();
         let text = fs::read_to_string(&page)?;
-        if rel != "SUMMARY.md" && !summary.contains(&format!("({rel})")) {
+        if rel != "SUMMARY.md"
+            && !included.contains(&page)
+            && !summary.contains(&format!("({rel})"))
+        {
             found.push(format!(
                 "book/src/{rel} is not in book/src/SUMMARY.md, so the book never shows it"
             ));

@@ -27,6 +27,7 @@ impl fmt::Display for Finished {
 
 impl std::error::Error for Finished {}
 
+// ANCHOR: trait
 /// A coroutine that you resume with a value, as you `send` a value into a Python generator.
 pub trait Coroutine {
     /// What each `resume` sends in (the value of the `yield` expression inside).
@@ -42,6 +43,7 @@ pub trait Coroutine {
         input: Self::Input,
     ) -> Result<CoroutineState<Self::Yield, Self::Return>, Finished>;
 }
+// ANCHOR_END: trait
 
 /// What the averager returns when it is sent `None`: how many terms it saw, and their
 /// average (`None` if it saw none).

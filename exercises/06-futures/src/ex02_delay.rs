@@ -134,6 +134,7 @@ pub fn sleep(duration: Duration) -> Delay {
     Delay::new(duration, &Clock::real())
 }
 
+// ANCHOR: poll
 impl Future for Delay {
     type Output = ();
 
@@ -141,3 +142,4 @@ impl Future for Delay {
         todo!("start the timer once, then: fired? Ready. Else keep the waker of this poll, Pending")
     }
 }
+// ANCHOR_END: poll

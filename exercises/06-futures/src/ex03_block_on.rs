@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
+// ANCHOR: signal
 /// The waker of a [`block_on`]: it wakes the thread that is blocked on the future.
 #[derive(Debug)]
 pub struct Signal {
@@ -20,6 +21,7 @@ pub struct Signal {
     /// whether the future was really woken.
     woken: AtomicBool,
 }
+// ANCHOR_END: signal
 
 impl Signal {
     /// A signal for the current thread, not yet woken.
@@ -31,6 +33,7 @@ impl Signal {
     }
 }
 
+// ANCHOR: wake
 impl Wake for Signal {
     // (`wake_by_ref`, which a future calls to wake without giving up its waker, is
     // provided: it clones the `Arc` and calls this.)
@@ -38,9 +41,12 @@ impl Wake for Signal {
         todo!("set the flag, then unpark the thread")
     }
 }
+// ANCHOR_END: wake
 
+// ANCHOR: block_on
 /// Runs `future` to completion on the current thread and returns its output. Between
 /// polls the thread sleeps (parks) until the future's waker is called.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     todo!("pin the future, make a Waker from an Arc<Signal>, poll, park until woken, repeat")
 }
+// ANCHOR_END: block_on

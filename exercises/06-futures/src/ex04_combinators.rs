@@ -16,6 +16,7 @@ pub enum Either<A, B> {
     Right(B),
 }
 
+// ANCHOR: join
 /// The future of [`join`]: ready with both outputs once both futures are.
 pub struct Join<A: Future, B: Future> {
     /// The futures, boxed so that `Join` can move freely (it is `Unpin`) while they stay
@@ -27,6 +28,7 @@ pub struct Join<A: Future, B: Future> {
     a_out: Option<A::Output>,
     b_out: Option<B::Output>,
 }
+// ANCHOR_END: join
 
 // `Join` never pins its outputs (only the boxed futures are pinned, and the boxes stay
 // put), so moving a `Join` is fine whatever the outputs are.
@@ -51,6 +53,7 @@ impl<A: Future, B: Future> Future for Join<A, B> {
     }
 }
 
+// ANCHOR: join_all
 /// The future of [`join_all`]: ready with every output, in the order given.
 pub struct JoinAll<F: Future> {
     /// The futures, each pinned in its own box.
@@ -58,6 +61,7 @@ pub struct JoinAll<F: Future> {
     /// One slot per future: `Some` once it has returned `Ready`.
     outputs: Vec<Option<F::Output>>,
 }
+// ANCHOR_END: join_all
 
 impl<F: Future> Unpin for JoinAll<F> {}
 
@@ -76,6 +80,7 @@ impl<F: Future> Future for JoinAll<F> {
     }
 }
 
+// ANCHOR: select
 /// The future of [`select`]: ready with the output of whichever future finishes first.
 pub struct Select<A, B> {
     /// `None` once the select has finished: the winner has given its output and the loser
@@ -83,6 +88,7 @@ pub struct Select<A, B> {
     a: Option<Pin<Box<A>>>,
     b: Option<Pin<Box<B>>>,
 }
+// ANCHOR_END: select
 
 impl<A, B> Unpin for Select<A, B> {}
 

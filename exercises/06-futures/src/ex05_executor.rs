@@ -30,6 +30,7 @@ struct Shared {
     live: AtomicUsize,
 }
 
+// ANCHOR: task
 /// A spawned future, and what it needs to put itself back in the run queue.
 struct Task {
     /// The future, boxed so that tasks of every type fit one queue; `None` once it has
@@ -41,6 +42,7 @@ struct Task {
     /// The executor to go back to when woken.
     executor: Arc<Shared>,
 }
+// ANCHOR_END: task
 
 impl Wake for Task {
     fn wake(self: Arc<Self>) {
@@ -89,10 +91,12 @@ struct JoinState<T> {
     waker: Option<Waker>,
 }
 
+// ANCHOR: handle
 /// Awaits a spawned task's output. Dropping it detaches the task, which still runs.
 pub struct JoinHandle<T> {
     state: Arc<Mutex<JoinState<T>>>,
 }
+// ANCHOR_END: handle
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
@@ -108,6 +112,7 @@ impl Executor {
         Self::default()
     }
 
+    // ANCHOR: spawn
     /// Adds `future` as a task, queued for its first poll. Nothing runs until
     /// [`Executor::run`].
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
@@ -119,7 +124,9 @@ impl Executor {
             "a JoinState shared with a body that polls the future under catch_unwind; an Arc<Task>, queued"
         )
     }
+    // ANCHOR_END: spawn
 
+    // ANCHOR: run
     /// Polls queued tasks until none is queued, and returns how many tasks are still
     /// pending (0: all finished). A pending task is not polled again until it is woken.
     ///
@@ -130,6 +137,7 @@ impl Executor {
             "pop a task, clear its mark, poll it with a Waker made from it; until the queue is empty"
         )
     }
+    // ANCHOR_END: run
 }
 
 impl fmt::Debug for Executor {

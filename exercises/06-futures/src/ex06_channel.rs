@@ -45,6 +45,7 @@ pub struct OneshotReceiver<T> {
     shared: Arc<Mutex<Oneshot<T>>>,
 }
 
+// ANCHOR: oneshot
 /// A channel for exactly one value (a task's result, an answer to one request).
 pub fn oneshot<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
     let shared = Arc::new(Mutex::new(Oneshot {
@@ -60,13 +61,16 @@ pub fn oneshot<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
         OneshotReceiver { shared },
     )
 }
+// ANCHOR_END: oneshot
 
+// ANCHOR: send
 impl<T> OneshotSender<T> {
     /// Sends `value`, or gives it back if the receiver is gone.
     pub fn send(self, value: T) -> Result<(), T> {
         todo!("refuse if the receiver is gone; else leave the value (and who wakes the receiver?)")
     }
 }
+// ANCHOR_END: send
 
 impl<T> Drop for OneshotSender<T> {
     fn drop(&mut self) {
@@ -113,6 +117,7 @@ pub struct Receiver<T> {
     shared: Arc<Mutex<Chan<T>>>,
 }
 
+// ANCHOR: channel
 /// A channel that holds at most `capacity` messages: a sender waits (asynchronously) when
 /// it is full. This back-pressure is what keeps a fast producer from eating all memory.
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
@@ -132,6 +137,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         Receiver { shared },
     )
 }
+// ANCHOR_END: channel
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
@@ -166,6 +172,7 @@ impl<T> Drop for Receiver<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
+// ANCHOR: sender_send
 impl<T> Sender<T> {
     /// Sends `value`, waiting for room if the channel is full.
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
@@ -175,6 +182,7 @@ impl<T> Sender<T> {
         }
     }
 }
+// ANCHOR_END: sender_send
 
 /// The future of [`Sender::send`].
 pub struct SendFuture<'a, T> {
@@ -196,6 +204,7 @@ impl<T> Future for SendFuture<'_, T> {
     }
 }
 
+// ANCHOR: recv
 impl<T> Receiver<T> {
     /// Receives the next message; `Err(Closed)` once every sender is gone and the queue
     /// is empty.
@@ -203,6 +212,7 @@ impl<T> Receiver<T> {
         RecvFuture { receiver: self }
     }
 }
+// ANCHOR_END: recv
 
 /// The future of [`Receiver::recv`].
 pub struct RecvFuture<'a, T> {

@@ -111,7 +111,9 @@ fn main() {
     figures
         .write("task-cost.md", &format!("{table}\n{summary}"))
         .expect("write the table");
-    figures.write("task-cost.svg", &chart.to_svg()).expect("write the chart");
+    figures
+        .write("task-cost.svg", &chart.to_svg())
+        .expect("write the chart");
     figures
         .write("task-wake.svg", &wake_chart.to_svg())
         .expect("write the chart");
@@ -142,7 +144,9 @@ fn main() {
         ])
         .row([
             "the lab's pending task body (`async` block awaiting a oneshot)".into(),
-            bytes(std::mem::size_of_val(&pending_body(ch06_futures::ex06_channel::oneshot::<u64>().1))),
+            bytes(std::mem::size_of_val(&pending_body(
+                ch06_futures::ex06_channel::oneshot::<u64>().1,
+            ))),
         ])
         .to_markdown();
     println!("{sizes_table}");
@@ -161,19 +165,28 @@ fn main() {
             let text = String::from_utf8_lossy(&out.stdout);
             let mut words = text.split_whitespace();
             let count: usize = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
-            let per: f64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(f64::NAN);
+            let per: f64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(f64::NAN);
             (WEIGHT_ROWS[row], count, per)
         })
         .collect();
     let mut table = Table::new(["what", "how many", "RSS per task or thread"]);
     let mut chart = BarChart::new("Memory per suspended task (RSS)", Unit::Bytes).log_scale();
     for (name, count, per) in &weights {
-        table = table.row([name.to_string(), count.to_string(), Unit::Bytes.format(*per)]);
+        table = table.row([
+            name.to_string(),
+            count.to_string(),
+            Unit::Bytes.format(*per),
+        ]);
         chart = chart.bar(*name, Samples::one(*per));
     }
     let table = table.to_markdown();
     println!("{table}");
-    figures.write("task-weight.md", &table).expect("write the table");
+    figures
+        .write("task-weight.md", &table)
+        .expect("write the table");
     figures
         .write("task-weight.svg", &chart.to_svg())
         .expect("write the chart");
@@ -269,15 +282,23 @@ fn per(start: Instant, count: usize) -> f64 {
     start.elapsed().as_nanos() as f64 / count as f64
 }
 
+/// Tasks are spawned in batches of this many, each batch run to the end before the next:
+/// the memory of one batch is reused by the next, so the figures measure the executors,
+/// not the kernel handing out fresh pages.
+const BATCH: usize = 1_000;
+
 fn course_spawn(s: &Sizes) -> f64 {
-    let start = Instant::now();
     let executor = Executor::new();
-    let handles: Vec<_> = (0..s.spawns).map(|i| executor.spawn(async move { i })).collect();
-    assert_eq!(executor.run(), 0);
-    let noop = Waker::noop();
-    let mut cx = Context::from_waker(noop);
-    for mut handle in handles {
-        assert!(Pin::new(&mut handle).poll(&mut cx).is_ready());
+    let mut cx = Context::from_waker(Waker::noop());
+    let start = Instant::now();
+    for _ in 0..s.spawns / BATCH {
+        let handles: Vec<_> = (0..BATCH)
+            .map(|i| executor.spawn(async move { i }))
+            .collect();
+        executor.run();
+        for mut handle in handles {
+            black_box(Pin::new(&mut handle).poll(&mut cx).is_ready());
+        }
     }
     per(start, s.spawns)
 }
@@ -301,14 +322,16 @@ fn tokio_runtime() -> tokio::runtime::Runtime {
 fn tokio_spawn(s: &Sizes) -> f64 {
     let rt = tokio_runtime();
     let n = s.spawns;
-    let start = Instant::now();
     rt.block_on(async move {
-        let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
-        for handle in handles {
-            black_box(handle.await.unwrap());
+        let start = Instant::now();
+        for _ in 0..n / BATCH {
+            let handles: Vec<_> = (0..BATCH).map(|i| tokio::spawn(async move { i })).collect();
+            for handle in handles {
+                black_box(handle.await.unwrap());
+            }
         }
-    });
-    per(start, n)
+        per(start, n)
+    })
 }
 
 fn tokio_wake(s: &Sizes) -> f64 {
@@ -328,10 +351,12 @@ fn tokio_wake(s: &Sizes) -> f64 {
 fn smol_spawn(s: &Sizes) -> f64 {
     let ex = smol::LocalExecutor::new();
     let start = Instant::now();
-    let handles: Vec<_> = (0..s.spawns).map(|i| ex.spawn(async move { i })).collect();
     smol::block_on(ex.run(async {
-        for handle in handles {
-            black_box(handle.await);
+        for _ in 0..s.spawns / BATCH {
+            let handles: Vec<_> = (0..BATCH).map(|i| ex.spawn(async move { i })).collect();
+            for handle in handles {
+                black_box(handle.await);
+            }
         }
     }));
     per(start, s.spawns)
@@ -339,7 +364,9 @@ fn smol_spawn(s: &Sizes) -> f64 {
 
 fn smol_wake(s: &Sizes) -> f64 {
     let ex = smol::LocalExecutor::new();
-    let handles: Vec<_> = (0..s.yielders).map(|_| ex.spawn(yielder(s.yields))).collect();
+    let handles: Vec<_> = (0..s.yielders)
+        .map(|_| ex.spawn(yielder(s.yields)))
+        .collect();
     let start = Instant::now();
     smol::block_on(ex.run(async {
         for handle in handles {
@@ -354,14 +381,16 @@ fn pool_spawn(s: &Sizes) -> f64 {
     let mut pool = futures::executor::LocalPool::new();
     let spawner = pool.spawner();
     let start = Instant::now();
-    let handles: Vec<_> = (0..s.spawns)
-        .map(|i| spawner.spawn_local_with_handle(async move { i }).unwrap())
-        .collect();
-    pool.run_until(async {
-        for handle in handles {
-            black_box(handle.await);
-        }
-    });
+    for _ in 0..s.spawns / BATCH {
+        let handles: Vec<_> = (0..BATCH)
+            .map(|i| spawner.spawn_local_with_handle(async move { i }).unwrap())
+            .collect();
+        pool.run_until(async {
+            for handle in handles {
+                black_box(handle.await);
+            }
+        });
+    }
     per(start, s.spawns)
 }
 
@@ -380,14 +409,16 @@ fn pool_wake(s: &Sizes) -> f64 {
 /// The least an executor can do to spawn and complete a task: box the future, poll it
 /// once (with a waker that does nothing), free it. No queue, no handle, no wake.
 fn least_spawn(s: &Sizes) -> f64 {
-    let start = Instant::now();
-    let mut tasks: Vec<Pin<Box<dyn Future<Output = usize>>>> = Vec::with_capacity(s.spawns);
-    for i in 0..s.spawns {
-        tasks.push(Box::pin(async move { i }));
-    }
     let mut cx = Context::from_waker(Waker::noop());
-    for mut task in tasks {
-        black_box(task.as_mut().poll(&mut cx).is_ready());
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = usize>>>> = Vec::with_capacity(BATCH);
+    let start = Instant::now();
+    for _ in 0..s.spawns / BATCH {
+        for i in 0..BATCH {
+            tasks.push(Box::pin(async move { i }));
+        }
+        for mut task in tasks.drain(..) {
+            black_box(task.as_mut().poll(&mut cx).is_ready());
+        }
     }
     per(start, s.spawns)
 }
@@ -395,8 +426,9 @@ fn least_spawn(s: &Sizes) -> f64 {
 /// The least an executor can do per wake: a queue of boxed tasks polled in turn with a
 /// waker that does nothing. No wakers to build or call, no lock, no reference counts.
 fn least_wake(s: &Sizes) -> f64 {
-    let mut queue: VecDeque<Pin<Box<dyn Future<Output = ()>>>> =
-        (0..s.yielders).map(|_| Box::pin(yielder(s.yields)) as _).collect();
+    let mut queue: VecDeque<Pin<Box<dyn Future<Output = ()>>>> = (0..s.yielders)
+        .map(|_| Box::pin(yielder(s.yields)) as _)
+        .collect();
     let mut cx = Context::from_waker(Waker::noop());
     let start = Instant::now();
     while let Some(mut task) = queue.pop_front() {
