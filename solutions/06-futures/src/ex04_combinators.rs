@@ -50,15 +50,15 @@ impl<A: Future, B: Future> Future for Join<A, B> {
         let this = self.get_mut();
         // Poll *both* on every wake-up (each that is not done): a waiting `a` must not
         // keep `b` from running. Both store the same waker, so either can wake us.
-        if this.a_out.is_none() {
-            if let Poll::Ready(out) = this.a.as_mut().poll(cx) {
-                this.a_out = Some(out);
-            }
+        if this.a_out.is_none()
+            && let Poll::Ready(out) = this.a.as_mut().poll(cx)
+        {
+            this.a_out = Some(out);
         }
-        if this.b_out.is_none() {
-            if let Poll::Ready(out) = this.b.as_mut().poll(cx) {
-                this.b_out = Some(out);
-            }
+        if this.b_out.is_none()
+            && let Poll::Ready(out) = this.b.as_mut().poll(cx)
+        {
+            this.b_out = Some(out);
         }
         if this.a_out.is_some() && this.b_out.is_some() {
             let a = this.a_out.take().expect("checked above");

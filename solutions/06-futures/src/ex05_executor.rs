@@ -180,11 +180,11 @@ impl Executor {
             let waker = Waker::from(Arc::clone(&task));
             let mut cx = Context::from_waker(&waker);
             let mut slot = task.future.lock().unwrap();
-            if let Some(future) = slot.as_mut() {
-                if future.as_mut().poll(&mut cx).is_ready() {
-                    *slot = None;
-                    self.shared.live.fetch_sub(1, Ordering::Relaxed);
-                }
+            if let Some(future) = slot.as_mut()
+                && future.as_mut().poll(&mut cx).is_ready()
+            {
+                *slot = None;
+                self.shared.live.fetch_sub(1, Ordering::Relaxed);
             }
         }
         self.shared.live.load(Ordering::Relaxed)
