@@ -228,12 +228,13 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // Before the lock: a panic while holding it would poison the channel for everyone.
+        let value = this
+            .value
+            .take()
+            .expect("a SendFuture polled after it returned Ready");
         let waker = {
             let mut chan = this.sender.shared.lock().unwrap();
-            let value = this
-                .value
-                .take()
-                .expect("a SendFuture polled after it returned Ready");
             if chan.receiver_gone {
                 return Poll::Ready(Err(SendError(value)));
             }
