@@ -9,8 +9,9 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::mem;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
@@ -134,15 +135,20 @@ impl Executor {
             waker: None,
         }));
         let theirs = Arc::clone(&state);
-        let mut future = Box::pin(future);
         // The task's body: poll the future, catching a panic so that it ends this task
         // only; when it is done, hand the outcome to the handle and wake whoever awaits it.
-        let body = poll_fn(move |cx| {
-            let result = match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(output)) => Ok(output),
-                Err(payload) => Err(JoinError::from_panic(payload)),
-            };
+        let body = async move {
+            // Pinned inside the body's own state: the body is boxed below, so the future
+            // needs no box of its own.
+            let mut future = pin!(future);
+            let result = poll_fn(|cx| {
+                match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+                    Err(payload) => Poll::Ready(Err(JoinError::from_panic(payload))),
+                }
+            })
+            .await;
             let waker = {
                 let mut state = theirs.lock().unwrap();
                 state.result = Some(result);
@@ -151,8 +157,7 @@ impl Executor {
             if let Some(waker) = waker {
                 waker.wake();
             }
-            Poll::Ready(())
-        });
+        };
         let task = Arc::new(Task {
             future: Mutex::new(Some(Box::pin(body))),
             scheduled: AtomicBool::new(true),
@@ -169,22 +174,28 @@ impl Executor {
     /// With no reactor yet (chapter 07), nothing on this thread could wake a pending task
     /// while `run` waited, so `run` returns instead of waiting.
     pub fn run(&self) -> usize {
+        let mut batch = VecDeque::new();
         loop {
-            // The queue's lock is held only to pop: a task polled below may wake others,
-            // or itself, which locks the queue again.
-            let next = self.shared.queue.lock().unwrap().pop_front();
-            let Some(task) = next else { break };
-            // Clear the flag *before* polling: a wake that comes during the poll then
-            // queues the task again. Cleared after, that wake would be lost.
-            task.scheduled.store(false, Ordering::Release);
-            let waker = Waker::from(Arc::clone(&task));
-            let mut cx = Context::from_waker(&waker);
-            let mut slot = task.future.lock().unwrap();
-            if let Some(future) = slot.as_mut()
-                && future.as_mut().poll(&mut cx).is_ready()
-            {
-                *slot = None;
-                self.shared.live.fetch_sub(1, Ordering::Relaxed);
+            // Take every queued task at once, under one lock (the swap leaves our empty
+            // deque, with its capacity, in the queue). Tasks woken from here on queue up
+            // behind this batch, so the order stays first in, first out.
+            mem::swap(&mut batch, &mut *self.shared.queue.lock().unwrap());
+            if batch.is_empty() {
+                break;
+            }
+            while let Some(task) = batch.pop_front() {
+                // Clear the flag *before* polling: a wake that comes during the poll then
+                // queues the task again. Cleared after, that wake would be lost.
+                task.scheduled.store(false, Ordering::Release);
+                let waker = Waker::from(Arc::clone(&task));
+                let mut cx = Context::from_waker(&waker);
+                let mut slot = task.future.lock().unwrap();
+                if let Some(future) = slot.as_mut()
+                    && future.as_mut().poll(&mut cx).is_ready()
+                {
+                    *slot = None;
+                    self.shared.live.fetch_sub(1, Ordering::Relaxed);
+                }
             }
         }
         self.shared.live.load(Ordering::Relaxed)
