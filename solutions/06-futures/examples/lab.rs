@@ -37,13 +37,13 @@ struct Sizes {
 }
 
 const FULL: Sizes = Sizes {
-    spawns: 200_000,
+    spawns: 100_000,
     yielders: 1_000,
-    yields: 200,
+    yields: 100,
     pending: 100_000,
     green: 10_000,
     os_threads: 1_000,
-    rounds: 7,
+    rounds: 15,
 };
 
 const QUICK: Sizes = Sizes {
@@ -99,13 +99,18 @@ fn main() {
     println!("\n{table}");
     let course = &rows[0];
     let tokio = &rows[1];
+    let (spawn_best, wake_best) = (
+        course.spawn.min / tokio.spawn.min,
+        course.wake.min / tokio.wake.min,
+    );
+    let (spawn_median, wake_median) = (
+        course.spawn.median / tokio.spawn.median,
+        course.wake.median / tokio.wake.median,
+    );
     let summary = format!(
-        "In every round, the course's spawn took {:.2}–{:.2}× tokio's, and its wake and \
-         poll {:.2}–{:.2}× tokio's (ranges over the rounds of this run).\n",
-        course.spawn_ratio(tokio).0,
-        course.spawn_ratio(tokio).1,
-        course.wake_ratio(tokio).0,
-        course.wake_ratio(tokio).1,
+        "Against tokio in this run: the course's spawn and complete took {spawn_best:.2}× \
+         tokio's (best rounds) and {spawn_median:.2}× (medians); its wake and poll \
+         {wake_best:.2}× (best rounds) and {wake_median:.2}× (medians).\n"
     );
     println!("{summary}");
     figures
@@ -201,25 +206,6 @@ struct Cost {
     name: &'static str,
     spawn: Samples,
     wake: Samples,
-    spawn_runs: Vec<f64>,
-    wake_runs: Vec<f64>,
-}
-
-impl Cost {
-    fn spawn_ratio(&self, other: &Cost) -> (f64, f64) {
-        ratio_range(&self.spawn_runs, &other.spawn_runs)
-    }
-    fn wake_ratio(&self, other: &Cost) -> (f64, f64) {
-        ratio_range(&self.wake_runs, &other.wake_runs)
-    }
-}
-
-/// Smallest and largest ratio of two rows measured in the same rounds.
-fn ratio_range(a: &[f64], b: &[f64]) -> (f64, f64) {
-    let ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
-    let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = ratios.iter().copied().fold(0.0, f64::max);
-    (min, max)
 }
 
 type Measure = fn(&Sizes) -> f64;
@@ -250,8 +236,6 @@ fn costs(sizes: &Sizes) -> Vec<Cost> {
             name,
             spawn: Samples::of(&s),
             wake: Samples::of(&w),
-            spawn_runs: s,
-            wake_runs: w,
         })
         .collect()
 }
