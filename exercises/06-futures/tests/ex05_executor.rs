@@ -63,10 +63,11 @@ impl<F: Future> Future for Counted<F> {
     }
 }
 
-/// The output of a handle whose task has finished (polled once, with a no-op waker).
-fn output<T>(mut handle: JoinHandle<T>) -> Result<T, String> {
+/// The output of a handle whose task has finished (polled once, with a no-op waker); a
+/// panic as its message and its `Display`.
+fn output<T>(mut handle: JoinHandle<T>) -> Result<T, (String, String)> {
     match Pin::new(&mut handle).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(result) => result.map_err(|e| e.to_string()),
+        Poll::Ready(result) => result.map_err(|e| (e.message().to_string(), e.to_string())),
         Poll::Pending => panic!("run returned but this task's handle has no result yet"),
     }
 }
@@ -260,7 +261,10 @@ fn a_panicking_task_is_reported_through_its_handle_and_the_others_go_on() {
     );
     assert_eq!(
         bad,
-        Err("the task panicked: task on fire".to_string()),
+        Err((
+            "task on fire".to_string(),
+            "the task panicked: task on fire".to_string()
+        )),
         "the panic reaches the handle as a JoinError with its message"
     );
     assert_eq!(good, Ok("still here"));

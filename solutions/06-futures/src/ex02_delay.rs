@@ -171,12 +171,10 @@ impl Future for Delay {
             this.finished = true;
             return Poll::Ready(());
         }
-        // Keep the waker of *this* poll: a future moved to another task is polled with
-        // another waker, and waking the old one would wake the wrong task.
-        match &shared.waker {
-            Some(old) if old.will_wake(cx.waker()) => {}
-            _ => shared.waker = Some(cx.waker().clone()),
-        }
+        // Keep the waker of *this* poll, replacing any older one: a future moved to another
+        // task is polled with another waker, and waking the old one would wake the wrong
+        // task. (Cloning a waker is cheap: for most executors, a reference count.)
+        shared.waker = Some(cx.waker().clone());
         Poll::Pending
     }
 }
