@@ -275,3 +275,28 @@ fn a_picture_that_is_not_a_link_is_named() {
     fs::write(&page, text).unwrap();
     expect(&root, "the picture io-bound.svg is not a link to itself");
 }
+
+#[test]
+fn a_markdown_table_included_by_a_page_is_not_a_page_of_its_own() {
+    let root = scratch("lab-table");
+    let dir = root.join("book/src/ch01-sync");
+    fs::write(
+        dir.join("lab-table.md"),
+        "| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+    )
+    .unwrap();
+    fs::write(dir.join("stray.md"), "# Not in the summary\n").unwrap();
+    let page = dir.join("overlap.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    text.push_str("\n{{#include lab-table.md}}\n");
+    fs::write(&page, text).unwrap();
+    let found = problems(&root).unwrap();
+    assert!(
+        !found.iter().any(|p| p.contains("lab-table.md")),
+        "a table that a page includes belongs to that page: {found:#?}"
+    );
+    expect(
+        &root,
+        "book/src/ch01-sync/stray.md is not in book/src/SUMMARY.md",
+    );
+}

@@ -1,0 +1,17 @@
+//! Chapter 06, Coroutines and futures: the exercises.
+//!
+//! Each module is one exercise. Edit the `todo!()`s; `cargo course` tells you when the
+//! tests pass. The chapter is in `book/src/ch06-futures/`. Each exercise stands alone: the
+//! executor of 06.5 does not need your `block_on`, and its tests do not need your channels.
+
+// Stubs leave their parameters unused until you write the body, and import what you will
+// need. This chapter's given types (a task, a channel's shared state) have private fields
+// that only the code you write reads: until then they are "dead code".
+#![allow(unused_variables, unused_imports, dead_code)]
+
+pub mod ex01_generator;
+pub mod ex02_delay;
+pub mod ex03_block_on;
+pub mod ex04_combinators;
+pub mod ex05_executor;
+pub mod ex06_channel;

@@ -1,0 +1,123 @@
+//! Tests for exercise 06.1: the averager, resumed step by step like a PEP 342 coroutine.
+
+use ch06_futures::ex01_generator::{Averager, Coroutine, CoroutineState, Finished, Summary};
+use support::timeout;
+
+use CoroutineState::{Complete, Yielded};
+
+#[test]
+fn priming_yields_nothing_then_each_term_yields_the_average_so_far() {
+    let steps = timeout(|| {
+        let mut averager = Averager::new();
+        let mut steps = vec![averager.resume(None)];
+        for term in [10.0, 30.0, 5.0] {
+            steps.push(averager.resume(Some(term)));
+        }
+        steps
+    });
+    assert_eq!(
+        steps,
+        [
+            Ok(Yielded(None)),
+            Ok(Yielded(Some(10.0))),
+            Ok(Yielded(Some(20.0))),
+            Ok(Yielded(Some(15.0))),
+        ],
+        "the first resume starts the body and stops at the first `yield` with no average \
+         yet (Python's `next(coro)`); each term sent after that yields the average of all \
+         the terms so far, so the total and the count must survive between resumes"
+    );
+}
+
+#[test]
+fn sending_none_completes_with_the_count_and_the_average() {
+    let end = timeout(|| {
+        let mut averager = Averager::new();
+        averager.resume(None).unwrap();
+        for term in [1.0, 2.0, 6.0] {
+            averager.resume(Some(term)).unwrap();
+        }
+        averager.resume(None)
+    });
+    assert_eq!(
+        end,
+        Ok(Complete(Summary {
+            count: 3,
+            average: Some(3.0)
+        })),
+        "sending None ends the loop: the coroutine completes with how many terms it saw \
+         and their average"
+    );
+}
+
+#[test]
+fn an_averager_with_no_terms_completes_with_no_average() {
+    let end = timeout(|| {
+        let mut averager = Averager::new();
+        let first = averager.resume(None);
+        (first, averager.resume(None))
+    });
+    assert_eq!(
+        end,
+        (
+            Ok(Yielded(None)),
+            Ok(Complete(Summary {
+                count: 0,
+                average: None
+            }))
+        ),
+        "primed, then sent None at once: zero terms, no average (and no division by zero)"
+    );
+}
+
+#[test]
+fn resuming_after_completion_is_refused_every_time() {
+    let after = timeout(|| {
+        let mut averager = Averager::new();
+        averager.resume(None).unwrap();
+        averager.resume(Some(4.0)).unwrap();
+        averager.resume(None).unwrap();
+        [
+            averager.resume(None),
+            averager.resume(Some(1.0)),
+            averager.resume(None),
+        ]
+    });
+    assert_eq!(
+        after,
+        [Err(Finished), Err(Finished), Err(Finished)],
+        "a completed coroutine is finished for good: every later resume must be refused \
+         (Python raises StopIteration), never start the body again"
+    );
+}
+
+#[test]
+fn two_averagers_keep_their_own_state() {
+    let steps = timeout(|| {
+        let (mut a, mut b) = (Averager::new(), Averager::new());
+        a.resume(None).unwrap();
+        b.resume(None).unwrap();
+        vec![
+            a.resume(Some(2.0)),
+            b.resume(Some(100.0)),
+            a.resume(Some(4.0)),
+            b.resume(Some(300.0)),
+            a.resume(None),
+        ]
+    });
+    assert_eq!(
+        steps,
+        [
+            Ok(Yielded(Some(2.0))),
+            Ok(Yielded(Some(100.0))),
+            Ok(Yielded(Some(3.0))),
+            Ok(Yielded(Some(200.0))),
+            Ok(Complete(Summary {
+                count: 2,
+                average: Some(3.0)
+            })),
+        ],
+        "each averager's state lives in its own value (no globals, no statics): resuming \
+         one must not change the other"
+    );
+}

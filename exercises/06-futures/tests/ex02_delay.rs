@@ -1,0 +1,174 @@
+//! Tests for exercise 06.2: a timer future completed by another thread.
+//!
+//! The timers run on a manual clock, so a test decides when a timer fires; and the futures
+//! are polled by hand, with wakers that count their wakes.
+
+use ch06_futures::ex02_delay::{Clock, Delay, sleep};
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+use support::{PATIENCE, timeout};
+
+/// A waker that counts its wakes, and lets the test wait for them.
+#[derive(Default)]
+struct Count {
+    wakes: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        *self.wakes.lock().unwrap() += 1;
+        self.changed.notify_all();
+    }
+}
+
+impl Count {
+    fn new() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count::default());
+        (Arc::clone(&count), Waker::from(count))
+    }
+    fn wakes(&self) -> usize {
+        *self.wakes.lock().unwrap()
+    }
+    /// Waits (at most PATIENCE) until woken `n` times in all; says whether it was.
+    fn wait_for(&self, n: usize) -> bool {
+        let wakes = self.wakes.lock().unwrap();
+        let (wakes, _) = self
+            .changed
+            .wait_timeout_while(wakes, PATIENCE, |w| *w < n)
+            .unwrap();
+        *wakes >= n
+    }
+}
+
+fn poll(delay: &mut Delay, waker: &Waker) -> Poll<()> {
+    Pin::new(delay).poll(&mut Context::from_waker(waker))
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn a_delay_starts_its_timer_at_the_first_poll_not_before() {
+    let (before, first, after) = timeout(|| {
+        let clock = Clock::manual();
+        let mut delay = Delay::new(ms(10), &clock);
+        let before = clock.timers_started();
+        let (_, waker) = Count::new();
+        let first = poll(&mut delay, &waker);
+        (before, first, clock.timers_started())
+    });
+    assert_eq!(before, 0, "a future does nothing until it is polled");
+    assert_eq!(
+        first,
+        Poll::Pending,
+        "the clock has not moved: not ready yet"
+    );
+    assert_eq!(after, 1, "the first poll starts the timer thread");
+}
+
+#[test]
+fn polling_again_starts_no_new_timer() {
+    let started = timeout(|| {
+        let clock = Clock::manual();
+        let mut delay = Delay::new(ms(10), &clock);
+        let (_, waker) = Count::new();
+        for _ in 0..5 {
+            assert_eq!(poll(&mut delay, &waker), Poll::Pending);
+        }
+        clock.timers_started()
+    });
+    assert_eq!(
+        started, 1,
+        "five polls must share one timer thread: a future is polled again after each \
+         wake-up (and sometimes for no reason), and each poll must not start new work"
+    );
+}
+
+#[test]
+fn the_delay_wakes_its_task_when_the_timer_fires_and_is_ready_then() {
+    let (early, woken, wakes_before, last) = timeout(|| {
+        let clock = Clock::manual();
+        let mut delay = Delay::new(ms(10), &clock);
+        let (count, waker) = Count::new();
+        assert_eq!(poll(&mut delay, &waker), Poll::Pending);
+        clock.advance(ms(5));
+        let early = poll(&mut delay, &waker);
+        let wakes_before = count.wakes();
+        clock.advance(ms(5));
+        let woken = count.wait_for(1);
+        (early, woken, wakes_before, poll(&mut delay, &waker))
+    });
+    assert_eq!(early, Poll::Pending, "at 5 ms a 10 ms delay is not ready");
+    assert_eq!(
+        wakes_before, 0,
+        "nothing should wake the task before the deadline"
+    );
+    assert!(
+        woken,
+        "the timer fired at 10 ms but the waker was never called: the timer thread must \
+         wake the waker the future was polled with, or nobody polls it again"
+    );
+    assert_eq!(
+        last,
+        Poll::Ready(()),
+        "woken by its timer, the delay is ready"
+    );
+}
+
+#[test]
+fn the_latest_waker_is_the_one_woken() {
+    let (first, second) = timeout(|| {
+        let clock = Clock::manual();
+        let mut delay = Delay::new(ms(10), &clock);
+        let (first, waker1) = Count::new();
+        let (second, waker2) = Count::new();
+        assert_eq!(poll(&mut delay, &waker1), Poll::Pending);
+        // The future moves to another task, which polls it with its own waker.
+        assert_eq!(poll(&mut delay, &waker2), Poll::Pending);
+        clock.advance(ms(10));
+        second.wait_for(1);
+        (first.wakes(), second.wakes())
+    });
+    assert_eq!(
+        (first, second),
+        (0, 1),
+        "polled with waker 1 and then waker 2, the delay must wake waker 2 (once) and not \
+         waker 1: a future keeps the waker of its latest poll, since the task that polled \
+         it first may not be the one waiting for it now"
+    );
+}
+
+#[test]
+fn a_finished_delay_refuses_a_second_poll() {
+    let (ready, again) = timeout(|| {
+        let clock = Clock::manual();
+        let mut delay = Delay::new(ms(1), &clock);
+        let (count, waker) = Count::new();
+        assert_eq!(poll(&mut delay, &waker), Poll::Pending);
+        clock.advance(ms(1));
+        count.wait_for(1);
+        let ready = poll(&mut delay, &waker);
+        let again = panic::catch_unwind(AssertUnwindSafe(|| poll(&mut delay, &waker)));
+        (ready, again.is_err())
+    });
+    assert_eq!(ready, Poll::Ready(()));
+    assert!(
+        again,
+        "a delay must be Ready exactly once: polled again after Ready, it must panic (as \
+         the futures the compiler writes do), not be Ready a second time"
+    );
+}
+
+#[test]
+fn a_real_delay_completes_under_an_executor() {
+    timeout(|| futures::executor::block_on(sleep(ms(1))));
+}
