@@ -1,0 +1,1 @@
+pub use ch07_solution::*;
