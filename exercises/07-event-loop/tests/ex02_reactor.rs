@@ -49,7 +49,7 @@ fn poll_once<F: Future>(future: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F:
 /// Reads what `ours` holds until it would block.
 fn drain(ours: &Async<TcpStream>) {
     let mut buf = [0; 64];
-    while (&*ours.get_ref()).read(&mut buf).is_ok_and(|n| n > 0) {}
+    while ours.get_ref().read(&mut buf).is_ok_and(|n| n > 0) {}
 }
 
 #[test]

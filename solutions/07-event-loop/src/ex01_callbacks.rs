@@ -51,7 +51,6 @@ pub fn wait(
 }
 
 /// One client's state between callbacks.
-#[derive(Debug)]
 pub struct Connection {
     /// The client's socket, non-blocking.
     pub stream: TcpStream,
@@ -61,6 +60,17 @@ pub struct Connection {
     outgoing: Vec<u8>,
     /// The client hung up or broke the rules: send what is left, then close.
     closing: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("stream", &self.stream)
+            .field("line", &String::from_utf8_lossy(&self.line))
+            .field("outgoing", &self.outgoing.len())
+            .field("closing", &self.closing)
+            .finish()
+    }
 }
 
 impl Connection {

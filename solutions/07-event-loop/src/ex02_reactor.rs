@@ -30,20 +30,6 @@ pub fn raw_of(io: &impl AsSource) -> Raw {
     polling::AsRawSource::raw(&&borrowed)
 }
 
-/// Borrows a registered descriptor again, for [`Poller::modify`] and [`Poller::delete`].
-#[cfg(unix)]
-fn borrow(raw: Raw) -> std::os::fd::BorrowedFd<'static> {
-    // SAFETY: a `Source` is removed from the poller before its socket is closed
-    // (`Async::drop`), so the descriptor is open whenever the reactor uses it.
-    unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) }
-}
-
-/// Borrows a registered socket again, for [`Poller::modify`] and [`Poller::delete`].
-#[cfg(windows)]
-fn borrow(raw: Raw) -> std::os::windows::io::BorrowedSocket<'static> {
-    // SAFETY: as on Unix, the socket outlives its registration.
-    unsafe { std::os::windows::io::BorrowedSocket::borrow_raw(raw) }
-}
 
 /// Which way a task waits on a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +49,6 @@ pub struct Readiness {
 }
 
 /// One registration with the poller: a socket and who waits on it.
-#[derive(Debug)]
 pub struct Source {
     /// The socket, to re-arm and delete its registration.
     raw: Raw,
@@ -79,6 +64,31 @@ impl Source {
     /// The key of this source's events.
     pub fn key(&self) -> usize {
         self.key
+    }
+
+    /// The socket, for [`Poller::modify`] and [`Poller::delete`].
+    #[cfg(unix)]
+    pub fn socket(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: a `Source` leaves the poller before its socket is closed
+        // (`Async::drop`), so the descriptor is open whenever the reactor uses it.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.raw) }
+    }
+
+    /// The socket, for [`Poller::modify`] and [`Poller::delete`].
+    #[cfg(windows)]
+    pub fn socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        // SAFETY: as on Unix, the socket outlives its registration.
+        unsafe { std::os::windows::io::BorrowedSocket::borrow_raw(self.raw) }
+    }
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("key", &self.key)
+            .field("raw", &self.raw)
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -150,7 +160,7 @@ impl Reactor {
     /// socket closes, or the OS may give its descriptor to a new socket first.
     pub fn remove_io(&self, source: &Source) -> io::Result<()> {
         self.sources.lock().unwrap().remove(&source.key);
-        self.poller.delete(borrow(source.raw))
+        self.poller.delete(source.socket())
     }
 
     /// Ready if an event for `dir` has arrived since the last call; otherwise stores the
@@ -178,7 +188,7 @@ impl Reactor {
             state[0].waker.is_some(),
             state[1].waker.is_some(),
         );
-        if let Err(e) = self.poller.modify(borrow(source.raw), interest) {
+        if let Err(e) = self.poller.modify(source.socket(), interest) {
             return Poll::Ready(Err(e));
         }
         Poll::Pending
@@ -208,7 +218,7 @@ impl Reactor {
             let (read, write) = (state[0].waker.is_some(), state[1].waker.is_some());
             if read || write {
                 self.poller
-                    .modify(borrow(source.raw), Event::new(source.key, read, write))?;
+                    .modify(source.socket(), Event::new(source.key, read, write))?;
             }
         }
         drop(events);
@@ -266,8 +276,12 @@ impl Reactor {
 impl std::fmt::Debug for Reactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reactor")
-            .field("registrations", &self.registrations())
-            .field("waits", &self.waits())
+            .field("poller", &self.poller)
+            .field("sources", &self.sources)
+            .field("next_key", &self.next_key)
+            .field("events", &self.events.lock().map(|e| e.len()))
+            .field("timers", &self.timers)
+            .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
 }

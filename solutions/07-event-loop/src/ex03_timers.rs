@@ -65,12 +65,21 @@ pub struct TimerId {
 }
 
 /// The sleeping tasks, earliest deadline first.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Timers {
     /// Ordered by [`TimerId`], so the first entry is always the next to fire.
     map: BTreeMap<TimerId, Waker>,
     /// Makes each id unique, so equal deadlines do not overwrite each other.
     next_id: u64,
+}
+
+impl std::fmt::Debug for Timers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timers")
+            .field("deadlines", &self.map.keys().collect::<Vec<_>>())
+            .field("next_id", &self.next_id)
+            .finish()
+    }
 }
 
 impl Timers {
@@ -164,7 +173,6 @@ impl Reactor {
 }
 
 /// A future that is ready at a deadline of the reactor's clock.
-#[derive(Debug)]
 pub struct Sleep {
     reactor: Arc<Reactor>,
     deadline: Instant,
@@ -182,22 +190,31 @@ pub fn sleep(reactor: &Arc<Reactor>, duration: Duration) -> Sleep {
     }
 }
 
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("timer", &self.timer)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.reactor.now() >= self.deadline {
-            if let Some(timer) = self.timer.take() {
-                self.reactor.remove_timer(timer);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.reactor.now() >= this.deadline {
+            if let Some(timer) = this.timer.take() {
+                this.reactor.remove_timer(timer);
             }
             return Poll::Ready(());
         }
         // Keep only the latest waker: remove the old timer and set a new one.
-        if let Some(timer) = self.timer.take() {
-            self.reactor.remove_timer(timer);
+        if let Some(timer) = this.timer.take() {
+            this.reactor.remove_timer(timer);
         }
-        let timer = self.reactor.insert_timer(self.deadline, cx.waker().clone());
-        self.timer = Some(timer);
+        this.timer = Some(this.reactor.insert_timer(this.deadline, cx.waker().clone()));
         Poll::Pending
     }
 }

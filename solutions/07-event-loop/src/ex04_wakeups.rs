@@ -14,12 +14,20 @@ use std::thread;
 use crate::ex02_reactor::Reactor;
 
 /// The waker of a loop's main future: a flag, and the reactor to interrupt.
-#[derive(Debug)]
 pub struct LoopWaker {
     reactor: Arc<Reactor>,
     /// Set by a wake, cleared by the loop just before it polls the future. Starts set,
     /// so the future is polled once to begin with.
     woken: AtomicBool,
+}
+
+impl std::fmt::Debug for LoopWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoopWaker")
+            .field("reactor", &self.reactor)
+            .field("woken", &self.woken)
+            .finish()
+    }
 }
 
 impl LoopWaker {
@@ -75,7 +83,6 @@ pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
 }
 
 /// What a blocking closure's thread and the awaiting task share.
-#[derive(Debug)]
 struct Slot<T> {
     /// The closure's result once it has finished (or its panic).
     result: Option<thread::Result<T>>,
@@ -84,9 +91,18 @@ struct Slot<T> {
 }
 
 /// The future of [`spawn_blocking`]: ready with the closure's result.
-#[derive(Debug)]
 pub struct Blocking<T> {
     slot: Arc<Mutex<Slot<T>>>,
+}
+
+impl<T> std::fmt::Debug for Blocking<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let slot = self.slot.lock().unwrap();
+        f.debug_struct("Blocking")
+            .field("finished", &slot.result.is_some())
+            .field("waker", &slot.waker)
+            .finish()
+    }
 }
 
 /// Runs `work` on a thread of its own and returns a future of its result, so that the
