@@ -220,10 +220,12 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
             String::from_utf8_lossy(TOO_LONG)
         );
 
-        // Hangs up with unread data in its socket: the server sees a reset.
+        // Hangs up with an echo still unread in its socket (`peek` proves it is there):
+        // its OS sends a reset, and the server's next read on it fails.
         let mut rude = Client::connect(addr);
         assert_eq!(rude.echo("hi\n"), "hi\n");
         rude.writer.write_all(b"gone\n").unwrap();
+        rude.reader.get_ref().peek(&mut [0; 1]).unwrap();
         drop(rude);
 
         let mut late = Client::connect(addr);
