@@ -115,12 +115,16 @@ impl Connection {
     /// to be sent back. End of file, or a line longer than [`MAX_LINE`] (answered with
     /// [`TOO_LONG`]), sets the connection closing.
     pub fn on_readable(&mut self) -> io::Result<()> {
-        todo!("read until WouldBlock; move each complete line to outgoing; EOF or a line of MAX_LINE bytes sets closing")
+        todo!(
+            "read until WouldBlock; move each complete line to outgoing; EOF or a line of MAX_LINE bytes sets closing"
+        )
     }
 }
 
 /// Serves `clients` connections on one thread with one poller, and returns once every
 /// one of them has been closed. A client's error closes that client only.
 pub fn serve_echo(listener: TcpListener, clients: usize, stats: &Stats) -> io::Result<()> {
-    todo!("non-blocking listener under key LISTENER, a HashMap of Connections, one wait(.., None, stats) per round, re-arm with modify after each event, delete before dropping")
+    todo!(
+        "non-blocking listener under key LISTENER, a HashMap of Connections, one wait(.., None, stats) per round, re-arm with modify after each event, delete before dropping"
+    )
 }

@@ -32,7 +32,6 @@ pub fn raw_of(io: &impl AsSource) -> Raw {
     polling::AsRawSource::raw(&&borrowed)
 }
 
-
 /// Which way a task waits on a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -145,7 +144,9 @@ impl Reactor {
 
     /// Registers `io` with the poller, with no interest yet, under a fresh key.
     pub fn insert_io(&self, io: &impl AsSource) -> io::Result<Arc<Source>> {
-        todo!("a fresh key, poller.add with Event::none(key) (unsafe: see the SAFETY note), a Source in the table")
+        todo!(
+            "a fresh key, poller.add with Event::none(key) (unsafe: see the SAFETY note), a Source in the table"
+        )
     }
 
     /// Forgets `source`: out of the poller and out of the table. Call it before the
@@ -162,13 +163,17 @@ impl Reactor {
         dir: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        todo!("take a pending event if there is one; otherwise keep the waker and re-arm the poller for every direction that has a waker")
+        todo!(
+            "take a pending event if there is one; otherwise keep the waker and re-arm the poller for every direction that has a waker"
+        )
     }
 
     /// Waits for I/O events (at most `timeout`; `None` waits until one comes) and wakes
     /// the tasks waiting on the sources that are ready. Returns how many it woke.
     pub fn react(&self, timeout: Option<Duration>) -> io::Result<usize> {
-        todo!("wait through wait_for_events, then for each event wake only its source's wakers (outside the locks)")
+        todo!(
+            "wait through wait_for_events, then for each event wake only its source's wakers (outside the locks)"
+        )
     }
 
     /// Interrupts a wait in progress (or makes the next one return at once), from any

@@ -65,7 +65,9 @@ impl Wake for LoopWaker {
 
 /// Runs `future` to completion on this thread, turning `reactor` while it waits.
 pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
-    todo!("poll when the flag was set; otherwise turn the reactor, blocking only if nothing woke the future")
+    todo!(
+        "poll when the flag was set; otherwise turn the reactor, blocking only if nothing woke the future"
+    )
 }
 
 /// What a blocking closure's thread and the awaiting task share.
@@ -98,13 +100,17 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    todo!("a shared Slot, a thread that runs `work` under catch_unwind, stores the result and wakes the stored waker")
+    todo!(
+        "a shared Slot, a thread that runs `work` under catch_unwind, stores the result and wakes the stored waker"
+    )
 }
 
 impl<T> Future for Blocking<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        todo!("a result: Ready (or resume the panic); none yet: store the waker under the same lock")
+        todo!(
+            "a result: Ready (or resume the panic); none yet: store the waker under the same lock"
+        )
     }
 }

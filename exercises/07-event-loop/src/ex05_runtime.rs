@@ -111,9 +111,9 @@ impl Runtime {
 
     /// The runtime of the `block_on` running on this thread.
     pub fn current() -> Arc<Runtime> {
-        CURRENT.with(|current| current.borrow().clone()).expect(
-            "no runtime here: call this inside ch07_event_loop::ex05_runtime::block_on",
-        )
+        CURRENT
+            .with(|current| current.borrow().clone())
+            .expect("no runtime here: call this inside ch07_event_loop::ex05_runtime::block_on")
     }
 
     /// Makes this the current runtime until the guard is dropped.
@@ -135,7 +135,11 @@ impl Runtime {
             queued: AtomicBool::new(false),
             queue: self.queue.clone(),
         });
-        self.queue.active.lock().unwrap().insert(task.id, task.clone());
+        self.queue
+            .active
+            .lock()
+            .unwrap()
+            .insert(task.id, task.clone());
         task.wake_by_ref();
     }
 
@@ -225,7 +229,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Runs `future` on a new runtime on this thread, with every task it spawns, until
 /// `future` is ready. Sleeps in the poller only when no task is ready.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    todo!("a Runtime, entered; a LoopWaker for the main future; loop: poll it when woken, run up to BUDGET tasks, turn the reactor (block only if nothing is ready)")
+    todo!(
+        "a Runtime, entered; a LoopWaker for the main future; loop: poll it when woken, run up to BUDGET tasks, turn the reactor (block only if nothing is ready)"
+    )
 }
 
 /// A TCP listener on the current runtime.
@@ -323,7 +329,11 @@ impl AsyncRead for &TcpStream {
 }
 
 impl AsyncWrite for &TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         TcpStream::poll_write(self.get_mut(), cx, buf)
     }
 
@@ -348,7 +358,11 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         TcpStream::poll_write(self.get_mut(), cx, buf)
     }
 
@@ -371,11 +385,15 @@ pub const TOO_LONG: &[u8] = b"ERR line too long\n";
 /// Echoes `stream` line by line until the client hangs up. A line longer than
 /// [`MAX_LINE`] gets [`TOO_LONG`] and ends the connection with an error.
 pub async fn handle_client(stream: TcpStream) -> io::Result<()> {
-    todo!("BufReader over &stream; read_until a newline through take(MAX_LINE); echo each line; too long: TOO_LONG then an error")
+    todo!(
+        "BufReader over &stream; read_until a newline through take(MAX_LINE); echo each line; too long: TOO_LONG then an error"
+    )
 }
 
 /// Serves `clients` connections on `listener`, each in a task of its own, and returns
 /// once every one of them has hung up. A client's error ends that client only.
 pub async fn serve_echo(listener: std::net::TcpListener, clients: usize) -> io::Result<()> {
-    todo!("accept `clients` times, spawn a handle_client per connection that only logs its error, then await every handle")
+    todo!(
+        "accept `clients` times, spawn a handle_client per connection that only logs its error, then await every handle"
+    )
 }

@@ -85,5 +85,7 @@ pub async fn price(shop: &Shop, item: &str, n: u32) -> Option<u32> {
 /// Sells `n` units of `item` and returns what they cost: the units leave the stock only
 /// if there are enough of them *and* the item has a price.
 pub async fn order(shop: Rc<Shop>, item: &str, n: u32) -> Result<u32, OrderError> {
-    todo!("take the units in one borrow before any await, look up the price, put them back if it fails")
+    todo!(
+        "take the units in one borrow before any await, look up the price, put them back if it fails"
+    )
 }

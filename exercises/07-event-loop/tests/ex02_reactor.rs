@@ -64,7 +64,11 @@ fn a_readable_future_is_woken_once_when_data_arrives() {
             poll_once(readable.as_mut(), &waker).is_pending(),
             "readable() must be Pending while no data has arrived"
         );
-        assert_eq!(counter.wakes(), 0, "nothing happened yet, so nobody may be woken");
+        assert_eq!(
+            counter.wakes(),
+            0,
+            "nothing happened yet, so nobody may be woken"
+        );
         theirs.write_all(b"hello").unwrap();
         let woken = reactor.react(None).unwrap();
         assert_eq!(
@@ -110,7 +114,10 @@ fn only_the_task_whose_socket_is_ready_is_woken() {
         let reactor = Reactor::new().unwrap();
         let (a, mut a_peer) = pair();
         let (b, _b_peer) = pair();
-        let (a, b) = (Async::new(&reactor, a).unwrap(), Async::new(&reactor, b).unwrap());
+        let (a, b) = (
+            Async::new(&reactor, a).unwrap(),
+            Async::new(&reactor, b).unwrap(),
+        );
         let (a_counter, a_waker) = Counter::waker();
         let (b_counter, b_waker) = Counter::waker();
         let mut a_readable = pin!(a.readable());
@@ -119,7 +126,11 @@ fn only_the_task_whose_socket_is_ready_is_woken() {
         assert!(poll_once(b_readable.as_mut(), &b_waker).is_pending());
         a_peer.write_all(b"for a").unwrap();
         reactor.react(None).unwrap();
-        assert_eq!(a_counter.wakes(), 1, "the task on the ready socket must be woken");
+        assert_eq!(
+            a_counter.wakes(),
+            1,
+            "the task on the ready socket must be woken"
+        );
         assert_eq!(
             b_counter.wakes(),
             0,
@@ -139,7 +150,11 @@ fn a_writer_is_woken_when_the_socket_has_room() {
         let mut writable = pin!(ours.writable());
         assert!(poll_once(writable.as_mut(), &waker).is_pending());
         reactor.react(None).unwrap();
-        assert_eq!(counter.wakes(), 1, "a fresh socket has room: the writer must be woken");
+        assert_eq!(
+            counter.wakes(),
+            1,
+            "a fresh socket has room: the writer must be woken"
+        );
         assert!(poll_once(writable.as_mut(), &waker).is_ready());
     });
 }
@@ -171,7 +186,11 @@ fn a_dropped_socket_leaves_the_reactor_and_its_waker_is_never_called() {
         theirs.write_all(b"new").unwrap();
         reactor.react(None).unwrap();
         assert_eq!(counter.wakes(), 1);
-        assert_eq!(old_counter.wakes(), 0, "the dropped socket's waker was woken");
+        assert_eq!(
+            old_counter.wakes(),
+            0,
+            "the dropped socket's waker was woken"
+        );
         assert_eq!(reactor.registrations(), 1);
     });
 }

@@ -99,7 +99,11 @@ fn a_sleep_ends_with_no_socket_open() {
             "the turn must fire the expired timer and wake its task once"
         );
         assert!(nap.as_mut().poll(&mut cx).is_ready());
-        assert_eq!(reactor.timers(), 0, "a finished sleep leaves no timer behind");
+        assert_eq!(
+            reactor.timers(),
+            0,
+            "a finished sleep leaves no timer behind"
+        );
     });
 }
 
@@ -120,7 +124,10 @@ fn a_sleep_waits_for_its_deadline_without_waking_itself() {
             "a sleep woke its task before the deadline: a task that wakes itself to look \
              at the clock again spins instead of sleeping"
         );
-        assert!(nap.as_mut().poll(&mut cx).is_pending(), "9 s of 10: not yet");
+        assert!(
+            nap.as_mut().poll(&mut cx).is_pending(),
+            "9 s of 10: not yet"
+        );
         clock.advance(SECOND);
         reactor.turn(true).unwrap();
         assert_eq!(wakes(&count), 1);
@@ -137,8 +144,17 @@ fn timers_fire_in_deadline_order_not_the_order_they_were_set() {
         let (early, early_waker) = counter();
         let mut long = pin!(sleep(&reactor, 5 * SECOND));
         let mut short = pin!(sleep(&reactor, 2 * SECOND));
-        assert!(long.as_mut().poll(&mut Context::from_waker(&late_waker)).is_pending());
-        assert!(short.as_mut().poll(&mut Context::from_waker(&early_waker)).is_pending());
+        assert!(
+            long.as_mut()
+                .poll(&mut Context::from_waker(&late_waker))
+                .is_pending()
+        );
+        assert!(
+            short
+                .as_mut()
+                .poll(&mut Context::from_waker(&early_waker))
+                .is_pending()
+        );
         clock.advance(3 * SECOND);
         reactor.turn(true).unwrap();
         assert_eq!(
@@ -156,8 +172,16 @@ fn a_dropped_sleep_removes_its_timer() {
         let (count, waker) = counter();
         {
             let mut nap = pin!(sleep(&reactor, SECOND));
-            assert!(nap.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
-            assert!(nap.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            assert!(
+                nap.as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            assert!(
+                nap.as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
             assert_eq!(reactor.timers(), 1, "polled twice, a sleep holds one timer");
         }
         assert_eq!(reactor.timers(), 0, "a dropped sleep must remove its timer");

@@ -103,7 +103,11 @@ fn block_on_returns_at_once_when_the_future_is_ready() {
         let (future, polls) = counted(async { "ready" });
         assert_eq!(block_on(&reactor, future), "ready");
         assert_eq!(polls.load(Ordering::SeqCst), 1);
-        assert_eq!(reactor.waits(), 0, "a ready future needs no wait in the poller");
+        assert_eq!(
+            reactor.waits(),
+            0,
+            "a ready future needs no wait in the poller"
+        );
     });
 }
 

@@ -4,8 +4,8 @@
 use ch07_event_loop::ex05_runtime::{
     MAX_LINE, TOO_LONG, TcpListener, TcpStream, block_on, reactor, serve_echo, sleep, spawn,
 };
-use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use futures::StreamExt;
+use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use std::io::{self, BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::thread;
@@ -20,9 +20,7 @@ fn start_server(clients: usize) -> (SocketAddr, Server) {
     let addr = listener.local_addr().unwrap();
     let server = thread::Builder::new()
         .name("echo server".into())
-        .spawn(move || {
-            block_on(serve_echo(listener, clients))
-        })
+        .spawn(move || block_on(serve_echo(listener, clients)))
         .unwrap();
     (addr, server)
 }
@@ -130,7 +128,9 @@ fn futures_io_copy_and_lines_work_on_the_tcp_types() {
                 .await;
             let mut stream = TcpStream::connect(addr).await.unwrap();
             let data = vec![7u8; 200_000];
-            let sent = futures::io::copy(&mut &data[..], &mut stream).await.unwrap();
+            let sent = futures::io::copy(&mut &data[..], &mut stream)
+                .await
+                .unwrap();
             stream.close().await.unwrap();
             (lines, sent)
         });
@@ -229,7 +229,11 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
         drop(rude);
 
         let mut late = Client::connect(addr);
-        assert_eq!(late.echo("after\n"), "after\n", "a new client must still be served");
+        assert_eq!(
+            late.echo("after\n"),
+            "after\n",
+            "a new client must still be served"
+        );
         assert_eq!(good.echo("still here\n"), "still here\n");
         drop((silent, half, good, late));
         finish(server);

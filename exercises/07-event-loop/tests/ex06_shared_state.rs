@@ -38,7 +38,10 @@ fn an_order_takes_the_units_and_costs_their_price() {
         assert_eq!(run_orders(&shop, &[("tea", 2)]), [Ok(6)]);
         assert_eq!(shop.left("tea"), 3);
         assert_eq!(shop.lookups.get(), 1, "one order, one price lookup");
-        assert_eq!(run_orders(&shop, &[("tea", 4)]), [Err(OrderError::OutOfStock)]);
+        assert_eq!(
+            run_orders(&shop, &[("tea", 4)]),
+            [Err(OrderError::OutOfStock)]
+        );
         assert_eq!(shop.left("tea"), 3);
     });
 }
@@ -67,7 +70,10 @@ fn many_customers_never_oversell() {
         let orders = [("cup", 3); 6];
         let results = run_orders(&shop, &orders);
         let sold: u32 = results.iter().filter(|r| r.is_ok()).count() as u32 * 3;
-        assert_eq!(sold, 9, "10 cups sell as three orders of 3, no more: {results:?}");
+        assert_eq!(
+            sold, 9,
+            "10 cups sell as three orders of 3, no more: {results:?}"
+        );
         assert_eq!(shop.left("cup"), 1);
     });
 }
@@ -79,12 +85,19 @@ fn a_failed_price_lookup_puts_the_units_back() {
         let results = run_orders(&shop, &[("rare", 2), ("rare", 1)]);
         // The first order holds both units while it waits for a price, so the second is
         // told they are gone; then the lookup fails and the units come back.
-        assert_eq!(results, [Err(OrderError::NoPrice), Err(OrderError::OutOfStock)]);
+        assert_eq!(
+            results,
+            [Err(OrderError::NoPrice), Err(OrderError::OutOfStock)]
+        );
         assert_eq!(
             shop.left("rare"),
             2,
             "an order that fails must leave the stock as it found it"
         );
-        assert_eq!(shop.lookups.get(), 1, "one order got as far as the price lookup");
+        assert_eq!(
+            shop.lookups.get(),
+            1,
+            "one order got as far as the price lookup"
+        );
     });
 }

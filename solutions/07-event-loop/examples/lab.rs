@@ -53,7 +53,9 @@ thread_local! {
 
 /// Reads what `read` gives into the shared buffer: `Ok(None)` if it would block,
 /// `Ok(Some(bytes))` otherwise (empty at end of file).
-fn read_shared(mut read: impl FnMut(&mut [u8]) -> io::Result<usize>) -> io::Result<Option<Vec<u8>>> {
+fn read_shared(
+    mut read: impl FnMut(&mut [u8]) -> io::Result<usize>,
+) -> io::Result<Option<Vec<u8>>> {
     BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         match read(&mut buffer) {
@@ -160,8 +162,7 @@ fn serve_smol(listener: std::net::TcpListener) -> io::Result<()> {
                 .spawn(async move {
                     loop {
                         stream.readable().await?;
-                        let Some(bytes) = read_shared(|buf| stream.get_ref().read(buf))?
-                        else {
+                        let Some(bytes) = read_shared(|buf| stream.get_ref().read(buf))? else {
                             continue;
                         };
                         if bytes.is_empty() {
@@ -300,7 +301,12 @@ fn cpu_time(pid: u32) -> io::Result<Duration> {
     let mut total = 0u64;
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
         let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
-        total += stat.split_whitespace().next().unwrap_or("0").parse::<u64>().unwrap_or(0);
+        total += stat
+            .split_whitespace()
+            .next()
+            .unwrap_or("0")
+            .parse::<u64>()
+            .unwrap_or(0);
     }
     Ok(Duration::from_nanos(total))
 }
@@ -326,7 +332,10 @@ fn cpu_per_request(runtime: &str, per_client: usize) -> io::Result<f64> {
     assert_eq!(warm.line()?, "done");
     warm.stop()?;
     let before = cpu_time(pid)?;
-    let mut load = Process::start(&["load", &port, &CLIENTS.to_string(), &per_client.to_string()], None)?;
+    let mut load = Process::start(
+        &["load", &port, &CLIENTS.to_string(), &per_client.to_string()],
+        None,
+    )?;
     assert_eq!(load.line()?, "done", "the load generator did not finish");
     load.stop()?;
     let used = cpu_time(pid)? - before;
@@ -346,7 +355,11 @@ fn memory_per_connection(runtime: &str, n: usize) -> io::Result<f64> {
     std::thread::sleep(Duration::from_millis(200));
     let before = rss(pid)?;
     let mut idle = Process::start(&["idle", &port, &n.to_string()], None)?;
-    assert_eq!(idle.line()?, "ready", "the idle clients could not all connect");
+    assert_eq!(
+        idle.line()?,
+        "ready",
+        "the idle clients could not all connect"
+    );
     let after = rss(pid)?;
     idle.stop()?;
     server.stop()?;
@@ -356,13 +369,19 @@ fn memory_per_connection(runtime: &str, n: usize) -> io::Result<f64> {
 /// System calls per request, counted by `strace -c -f` over a run of `requests`
 /// requests (warm-up included in neither), with the busiest calls named.
 fn syscalls_per_request(runtime: &str, per_client: usize) -> io::Result<Option<(f64, String)>> {
-    let output = std::env::temp_dir().join(format!("ch07-lab-strace-{runtime}-{}.txt", std::process::id()));
+    let output = std::env::temp_dir().join(format!(
+        "ch07-lab-strace-{runtime}-{}.txt",
+        std::process::id()
+    ));
     let output_str = output.to_string_lossy().to_string();
     let Ok((server, port)) = start_server(runtime, Some(&output_str)) else {
         return Ok(None);
     };
     let port = port.to_string();
-    let mut load = Process::start(&["load", &port, &CLIENTS.to_string(), &per_client.to_string()], None)?;
+    let mut load = Process::start(
+        &["load", &port, &CLIENTS.to_string(), &per_client.to_string()],
+        None,
+    )?;
     assert_eq!(load.line()?, "done");
     load.stop()?;
     server.stop()?;
@@ -378,7 +397,7 @@ fn syscalls_per_request(runtime: &str, per_client: usize) -> io::Result<Option<(
             (name != "total").then(|| (count, name.to_string()))
         })
         .collect();
-    calls.sort_by(|a, b| b.0.cmp(&a.0));
+    calls.sort_by_key(|c| std::cmp::Reverse(c.0));
     let requests = (CLIENTS * per_client) as f64;
     let total: u64 = calls.iter().map(|c| c.0).sum();
     let top = calls
@@ -402,10 +421,16 @@ fn strace_available() -> bool {
 
 fn drive(quick: bool) -> io::Result<()> {
     if !cfg!(target_os = "linux") {
-        println!("This lab reads CPU time and memory from Linux's /proc; it has nothing to measure here.");
+        println!(
+            "This lab reads CPU time and memory from Linux's /proc; it has nothing to measure here."
+        );
         return Ok(());
     }
-    let (runs, per_client, idle_n) = if quick { (1, 1_000, 1_000) } else { (5, 20_000, 10_000) };
+    let (runs, per_client, idle_n) = if quick {
+        (1, 1_000, 1_000)
+    } else {
+        (5, 20_000, 10_000)
+    };
     let figures = if quick {
         Figures::in_dir(std::env::temp_dir().join("ch07-lab-quick"))
     } else {
@@ -425,7 +450,11 @@ fn drive(quick: bool) -> io::Result<()> {
         for (i, runtime) in RUNTIMES.iter().enumerate() {
             let ns = cpu_per_request(runtime, per_client)?;
             let bytes = memory_per_connection(runtime, idle_n)?;
-            println!("run {run}: {runtime:6} {:>8.2} µs CPU per request, {:>6.0} B per idle connection", ns / 1000.0, bytes);
+            println!(
+                "run {run}: {runtime:6} {:>8.2} µs CPU per request, {:>6.0} B per idle connection",
+                ns / 1000.0,
+                bytes
+            );
             cpu[i].push(ns);
             memory[i].push(bytes);
         }
@@ -478,9 +507,9 @@ fn drive(quick: bool) -> io::Result<()> {
     .note(runs_note.clone());
     for (i, runtime) in RUNTIMES.iter().enumerate() {
         chart = if i == 0 {
-            chart.highlighted_bar(label(runtime), cpu[i].clone())
+            chart.highlighted_bar(label(runtime), cpu[i])
         } else {
-            chart.bar(label(runtime), cpu[i].clone())
+            chart.bar(label(runtime), cpu[i])
         };
     }
     figures.write("cpu-per-request.svg", &chart.to_svg())?;
@@ -492,9 +521,9 @@ fn drive(quick: bool) -> io::Result<()> {
     .note(runs_note);
     for (i, runtime) in RUNTIMES.iter().enumerate() {
         chart = if i == 0 {
-            chart.highlighted_bar(label(runtime), memory[i].clone())
+            chart.highlighted_bar(label(runtime), memory[i])
         } else {
-            chart.bar(label(runtime), memory[i].clone())
+            chart.bar(label(runtime), memory[i])
         };
     }
     figures.write("memory-per-connection.svg", &chart.to_svg())?;

@@ -30,7 +30,6 @@ pub fn raw_of(io: &impl AsSource) -> Raw {
     polling::AsRawSource::raw(&&borrowed)
 }
 
-
 /// Which way a task waits on a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

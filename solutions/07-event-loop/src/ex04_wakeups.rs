@@ -78,7 +78,9 @@ pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
         // Sleep in the poller only if nothing woke the future meanwhile; a wake that
         // lands between this check and the wait still ends the wait (notify is sticky).
         let block = !flag.is_woken();
-        reactor.turn(block).expect("the reactor failed to wait for events");
+        reactor
+            .turn(block)
+            .expect("the reactor failed to wait for events");
     }
 }
 

@@ -117,9 +117,9 @@ impl Runtime {
 
     /// The runtime of the `block_on` running on this thread.
     pub fn current() -> Arc<Runtime> {
-        CURRENT.with(|current| current.borrow().clone()).expect(
-            "no runtime here: call this inside ch07_event_loop::ex05_runtime::block_on",
-        )
+        CURRENT
+            .with(|current| current.borrow().clone())
+            .expect("no runtime here: call this inside ch07_event_loop::ex05_runtime::block_on")
     }
 
     /// Makes this the current runtime until the guard is dropped.
@@ -141,7 +141,11 @@ impl Runtime {
             queued: AtomicBool::new(false),
             queue: self.queue.clone(),
         });
-        self.queue.active.lock().unwrap().insert(task.id, task.clone());
+        self.queue
+            .active
+            .lock()
+            .unwrap()
+            .insert(task.id, task.clone());
         task.wake_by_ref();
     }
 
@@ -376,7 +380,11 @@ impl AsyncRead for &TcpStream {
 }
 
 impl AsyncWrite for &TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         TcpStream::poll_write(self.get_mut(), cx, buf)
     }
 
@@ -401,7 +409,11 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         TcpStream::poll_write(self.get_mut(), cx, buf)
     }
 
