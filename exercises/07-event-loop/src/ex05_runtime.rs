@@ -1,8 +1,9 @@
 //! Exercise 07.5: a runtime of your own, and a TCP echo server on it.
 //!
 //! Book: `book/src/ch07-event-loop/runtime.md`. The executor (a run queue of tasks woken
-//! through `std::task::Wake`) is chapter 06's with one change: a wake also notifies the
-//! poller. You write the loop that joins it to the reactor, and the async TCP types.
+//! through `std::task::Wake`) is chapter 06's with one change: a wake from another thread
+//! notifies the poller. You write the loop that joins it to the reactor, and the async TCP
+//! types.
 //!
 //! Fill in the `todo!()`s: `block_on`, `TcpListener::accept`, `TcpStream::poll_read` and
 //! `poll_write`, `handle_client` and `serve_echo`. The executor's plumbing is given.

@@ -429,7 +429,7 @@ fn drive(quick: bool) -> io::Result<()> {
     let (runs, per_client, idle_n) = if quick {
         (1, 1_000, 1_000)
     } else {
-        (5, 20_000, 10_000)
+        (5, 10_000, 10_000)
     };
     let figures = if quick {
         Figures::in_dir(std::env::temp_dir().join("ch07-lab-quick"))
