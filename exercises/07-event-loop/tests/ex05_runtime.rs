@@ -78,6 +78,43 @@ fn block_on_sleeps_in_the_poller_while_nothing_is_ready() {
 }
 
 #[test]
+fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
+    timeout(|| {
+        let (spins, got) = block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let theirs = reactor();
+            // The client writes only once the loop is asleep in the poller: until then
+            // the server's read has nothing to read, and must wait without spinning.
+            let client = thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                let started = std::time::Instant::now();
+                while !theirs.is_waiting() {
+                    assert!(
+                        started.elapsed() < PATIENCE,
+                        "the loop never slept in the poller while the read waited"
+                    );
+                    thread::yield_now();
+                }
+                stream.write_all(b"late").unwrap();
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut got = String::new();
+            stream.read_to_string(&mut got).await.unwrap();
+            client.join().unwrap();
+            (reactor().non_blocking_waits(), got)
+        });
+        assert_eq!(got, "late");
+        assert_eq!(
+            spins, 0,
+            "while the read had nothing to read, the loop polled the OS without sleeping: \
+             a read that would block must leave its waker with the reactor and return \
+             Pending, not wake itself"
+        );
+    });
+}
+
+#[test]
 fn spawned_tasks_run_and_their_handles_give_their_output() {
     timeout(|| {
         let (sum, spins) = block_on(async {

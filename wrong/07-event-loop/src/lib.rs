@@ -38,6 +38,7 @@ mutation!("ex04-forgets-waker", ex04_wakeups);
 
 mutation!("ex05-spinning-loop", ex05_runtime);
 mutation!("ex05-blocking-read", ex05_runtime);
+mutation!("ex05-read-wakes-itself", ex05_runtime);
 mutation!("ex05-one-at-a-time", ex05_runtime);
 mutation!("ex05-error-ends-server", ex05_runtime);
 
