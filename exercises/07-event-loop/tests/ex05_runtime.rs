@@ -8,6 +8,8 @@ use futures::StreamExt;
 use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use std::io::{self, BufRead, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 use support::{PATIENCE, Rendezvous, timeout};
@@ -84,12 +86,15 @@ fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let theirs = reactor();
-            // The client writes only once the loop is asleep in the poller: until then
-            // the server's read has nothing to read, and must wait without spinning.
+            let accepted = Arc::new(AtomicBool::new(false));
+            let server_accepted = accepted.clone();
+            // The client writes only once the server has accepted it and the loop is
+            // asleep in the poller again: the server's first read finds nothing to read,
+            // and must wait without spinning.
             let client = thread::spawn(move || {
                 let mut stream = std::net::TcpStream::connect(addr).unwrap();
                 let started = std::time::Instant::now();
-                while !theirs.is_waiting() {
+                while !(accepted.load(Ordering::SeqCst) && theirs.is_waiting()) {
                     assert!(
                         started.elapsed() < PATIENCE,
                         "the loop never slept in the poller while the read waited"
@@ -99,6 +104,7 @@ fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
                 stream.write_all(b"late").unwrap();
             });
             let (mut stream, _) = listener.accept().await.unwrap();
+            server_accepted.store(true, Ordering::SeqCst);
             let mut got = String::new();
             stream.read_to_string(&mut got).await.unwrap();
             client.join().unwrap();
