@@ -1,0 +1,205 @@
+//! Tests for exercise 07.1: a callback echo server on one poller, with real TCP clients
+//! on loopback.
+
+use ch07_event_loop::ex01_callbacks::{MAX_LINE, Stats, TOO_LONG, serve_echo};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use support::{PATIENCE, Rendezvous, timeout};
+
+type Server = thread::JoinHandle<io::Result<()>>;
+
+/// Starts the callback server for `clients` connections on its own thread.
+fn start_server(clients: usize) -> (SocketAddr, Arc<Stats>, Server) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().unwrap();
+    let stats = Arc::new(Stats::default());
+    let theirs = stats.clone();
+    let server = thread::Builder::new()
+        .name("callback echo server".into())
+        .spawn(move || serve_echo(listener, clients, &theirs))
+        .unwrap();
+    (addr, stats, server)
+}
+
+/// A line-oriented test client.
+struct Client {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect to the echo server");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// Sends `line` and returns what came back, or panics with what went wrong.
+    fn echo(&mut self, line: &str) -> String {
+        self.writer.write_all(line.as_bytes()).unwrap();
+        let mut back = String::new();
+        match self.reader.read_line(&mut back) {
+            Ok(0) => panic!("the server closed the connection instead of echoing {line:?}"),
+            Ok(_) => back,
+            Err(e) => panic!(
+                "no echo of {line:?} within {} s ({e}): the server did not answer this \
+                 client (was its socket re-armed with `poller.modify` after the last \
+                 event? is one client blocking the loop?)",
+                PATIENCE.as_secs()
+            ),
+        }
+    }
+}
+
+/// Waits for the server to finish and checks it ended well and never spun.
+fn finish(server: Server, stats: &Stats) {
+    let outcome = server.join().expect("the server thread panicked");
+    outcome.expect("serve_echo must return Ok once every client has been closed");
+    let spins = stats.non_blocking.load(Ordering::SeqCst);
+    assert_eq!(
+        spins, 0,
+        "the loop polled {spins} times with a zero timeout: with nothing to do it must \
+         sleep in the poller (timeout None), not spin"
+    );
+}
+
+/// Waits until the server sits in the poller's wait (it has nothing to do).
+fn until_waiting(stats: &Stats) {
+    let started = std::time::Instant::now();
+    while !stats.in_wait.load(Ordering::SeqCst) {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the server never waited in the poller: wait through ex01_callbacks::wait"
+        );
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn a_client_gets_its_lines_back() {
+    timeout(|| {
+        let (addr, stats, server) = start_server(1);
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("hello\n"), "hello\n");
+        assert_eq!(client.echo("callbacks\n"), "callbacks\n");
+        assert_eq!(client.echo("third time\n"), "third time\n");
+        drop(client);
+        finish(server, &stats);
+    });
+}
+
+#[test]
+fn an_idle_server_sleeps_in_the_poller() {
+    timeout(|| {
+        let (addr, stats, server) = start_server(1);
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("first\n"), "first\n");
+        // The client says nothing now: the loop must be asleep in one wait, and stay.
+        until_waiting(&stats);
+        let waits = stats.waits.load(Ordering::SeqCst);
+        assert_eq!(client.echo("second\n"), "second\n");
+        assert!(
+            stats.waits.load(Ordering::SeqCst) <= waits + 3,
+            "a line costs a few waits at most; the loop waited {} times for one line",
+            stats.waits.load(Ordering::SeqCst) - waits
+        );
+        drop(client);
+        finish(server, &stats);
+    });
+}
+
+#[test]
+fn twenty_clients_are_served_at_the_same_time_on_one_thread() {
+    timeout(|| {
+        const CLIENTS: usize = 20;
+        let (addr, stats, server) = start_server(CLIENTS);
+        // Each client meets the others between its two lines: the server must hold all
+        // twenty connections at once to get them there.
+        let meeting = Rendezvous::new(CLIENTS);
+        thread::scope(|s| {
+            for id in 0..CLIENTS {
+                let meeting = &meeting;
+                s.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    let first = format!("client {id} says hello\n");
+                    assert_eq!(client.echo(&first), first);
+                    meeting.meet();
+                    let second = format!("client {id} says goodbye\n");
+                    assert_eq!(client.echo(&second), second);
+                });
+            }
+        });
+        finish(server, &stats);
+    });
+}
+
+#[test]
+fn a_silent_client_and_one_that_stops_mid_line_do_not_hold_up_the_others() {
+    timeout(|| {
+        let (addr, stats, server) = start_server(5);
+        let silent = TcpStream::connect(addr).unwrap();
+        let mut half = TcpStream::connect(addr).unwrap();
+        half.write_all(b"this line never ends").unwrap();
+        thread::scope(|s| {
+            for id in 0..3 {
+                s.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    for n in 0..3 {
+                        let line = format!("{id}:{n}\n");
+                        assert_eq!(client.echo(&line), line);
+                    }
+                });
+            }
+        });
+        drop(silent);
+        drop(half);
+        finish(server, &stats);
+    });
+}
+
+#[test]
+fn garbage_is_cut_off_and_an_abrupt_disconnect_ends_only_that_client() {
+    timeout(|| {
+        let (addr, stats, server) = start_server(3);
+        let mut good = Client::connect(addr);
+        assert_eq!(good.echo("before\n"), "before\n");
+
+        // Binary junk with no newline, exactly as long as a line may be.
+        let mut garbage = TcpStream::connect(addr).unwrap();
+        garbage.set_read_timeout(Some(PATIENCE)).unwrap();
+        let junk: Vec<u8> = (0..MAX_LINE).map(|i| (i * 7 % 251) as u8 | 0x80).collect();
+        garbage.write_all(&junk).unwrap();
+        let mut reply = Vec::new();
+        let _ = garbage.read_to_end(&mut reply);
+        assert!(
+            reply.ends_with(TOO_LONG),
+            "a line longer than MAX_LINE must get {:?} and then the connection closes; got \
+             {} bytes",
+            String::from_utf8_lossy(TOO_LONG),
+            reply.len()
+        );
+
+        // A client that resets the connection: it closes with an echo still unread in
+        // its socket (`peek` proves the echo is there), so its OS sends a reset and the
+        // server's next read on it fails.
+        let mut rude = Client::connect(addr);
+        assert_eq!(rude.echo("hi\n"), "hi\n");
+        rude.writer.write_all(b"unread\n").unwrap();
+        rude.writer.peek(&mut [0; 1]).unwrap();
+        drop(rude);
+
+        assert_eq!(
+            good.echo("after\n"),
+            "after\n",
+            "one client's garbage or reset must not disturb another client"
+        );
+        drop(good);
+        finish(server, &stats);
+    });
+}

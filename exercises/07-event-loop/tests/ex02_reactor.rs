@@ -1,0 +1,196 @@
+//! Tests for exercise 07.2: the reactor. The tests poll `readable()` futures by hand with
+//! wakers that count, and turn the reactor themselves, so every wake is accounted for.
+
+use ch07_event_loop::ex02_reactor::{Async, Reactor};
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use support::timeout;
+
+/// A waker that counts its wakes.
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Counter {
+    fn waker() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter::default());
+        (counter.clone(), Waker::from(counter))
+    }
+
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Two connected sockets on loopback: `(ours, theirs)`, ours non-blocking.
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let theirs = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (ours, _) = listener.accept().unwrap();
+    ours.set_nonblocking(true).unwrap();
+    (ours, theirs)
+}
+
+/// Polls `future` once with `waker`.
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+/// Reads what `ours` holds until it would block.
+fn drain(ours: &Async<TcpStream>) {
+    let mut buf = [0; 64];
+    while ours.get_ref().read(&mut buf).is_ok_and(|n| n > 0) {}
+}
+
+#[test]
+fn a_readable_future_is_woken_once_when_data_arrives() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (counter, waker) = Counter::waker();
+        let mut readable = pin!(ours.readable());
+        assert!(
+            poll_once(readable.as_mut(), &waker).is_pending(),
+            "readable() must be Pending while no data has arrived"
+        );
+        assert_eq!(
+            counter.wakes(),
+            0,
+            "nothing happened yet, so nobody may be woken"
+        );
+        theirs.write_all(b"hello").unwrap();
+        let woken = reactor.react(None).unwrap();
+        assert_eq!(
+            (woken, counter.wakes()),
+            (1, 1),
+            "react must wake the one waiting task once (and say it woke 1)"
+        );
+        assert!(
+            matches!(poll_once(readable.as_mut(), &waker), Poll::Ready(Ok(()))),
+            "after the wake, readable() must be Ready"
+        );
+    });
+}
+
+#[test]
+fn a_second_wait_on_the_same_socket_is_woken_too() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        for round in 1..=3 {
+            let (counter, waker) = Counter::waker();
+            let mut readable = pin!(ours.readable());
+            assert!(poll_once(readable.as_mut(), &waker).is_pending());
+            theirs.write_all(b"more").unwrap();
+            // A reactor that does not re-arm the source waits here forever: the poller
+            // reports a registration once (oneshot) until `modify` arms it again.
+            reactor.react(None).unwrap();
+            assert_eq!(
+                counter.wakes(),
+                1,
+                "round {round}: the task waiting on the socket was not woken"
+            );
+            assert!(poll_once(readable.as_mut(), &waker).is_ready());
+            drain(&ours);
+        }
+    });
+}
+
+#[test]
+fn only_the_task_whose_socket_is_ready_is_woken() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (a, mut a_peer) = pair();
+        let (b, _b_peer) = pair();
+        let (a, b) = (
+            Async::new(&reactor, a).unwrap(),
+            Async::new(&reactor, b).unwrap(),
+        );
+        let (a_counter, a_waker) = Counter::waker();
+        let (b_counter, b_waker) = Counter::waker();
+        let mut a_readable = pin!(a.readable());
+        let mut b_readable = pin!(b.readable());
+        assert!(poll_once(a_readable.as_mut(), &a_waker).is_pending());
+        assert!(poll_once(b_readable.as_mut(), &b_waker).is_pending());
+        a_peer.write_all(b"for a").unwrap();
+        reactor.react(None).unwrap();
+        assert_eq!(
+            a_counter.wakes(),
+            1,
+            "the task on the ready socket must be woken"
+        );
+        assert_eq!(
+            b_counter.wakes(),
+            0,
+            "a task whose socket is not ready was woken: each wake costs a poll of a task \
+             that has nothing to do (wake only the wakers under the event's key)"
+        );
+    });
+}
+
+#[test]
+fn a_writer_is_woken_when_the_socket_has_room() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, _theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (counter, waker) = Counter::waker();
+        let mut writable = pin!(ours.writable());
+        assert!(poll_once(writable.as_mut(), &waker).is_pending());
+        reactor.react(None).unwrap();
+        assert_eq!(
+            counter.wakes(),
+            1,
+            "a fresh socket has room: the writer must be woken"
+        );
+        assert!(poll_once(writable.as_mut(), &waker).is_ready());
+    });
+}
+
+#[test]
+fn a_dropped_socket_leaves_the_reactor_and_its_waker_is_never_called() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (old_counter, old_waker) = Counter::waker();
+        {
+            let (ours, _theirs) = pair();
+            let ours = Async::new(&reactor, ours).unwrap();
+            let mut readable = pin!(ours.readable());
+            assert!(poll_once(readable.as_mut(), &old_waker).is_pending());
+        } // the socket is dropped, its peer too
+        assert_eq!(
+            reactor.registrations(),
+            0,
+            "a dropped socket must leave the reactor (remove_io takes it out of the poller \
+             and out of the table)"
+        );
+        // The OS hands out the lowest free descriptor: the new socket very likely gets
+        // the old one's number. Its events must reach its own waker only.
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (counter, waker) = Counter::waker();
+        let mut readable = pin!(ours.readable());
+        assert!(poll_once(readable.as_mut(), &waker).is_pending());
+        theirs.write_all(b"new").unwrap();
+        reactor.react(None).unwrap();
+        assert_eq!(counter.wakes(), 1);
+        assert_eq!(
+            old_counter.wakes(),
+            0,
+            "the dropped socket's waker was woken"
+        );
+        assert_eq!(reactor.registrations(), 1);
+    });
+}

@@ -1,0 +1,284 @@
+//! Tests for exercise 07.5: the runtime, its TCP types, and an echo server on it, with
+//! real clients on loopback.
+
+use ch07_event_loop::ex05_runtime::{
+    MAX_LINE, TOO_LONG, TcpListener, TcpStream, block_on, reactor, serve_echo, sleep, spawn,
+};
+use futures::StreamExt;
+use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::io::{self, BufRead, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+use support::{PATIENCE, Rendezvous, timeout};
+
+type Server = thread::JoinHandle<io::Result<()>>;
+
+/// Starts the echo server for `clients` connections on its own thread and runtime.
+fn start_server(clients: usize) -> (SocketAddr, Server) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().unwrap();
+    let server = thread::Builder::new()
+        .name("echo server".into())
+        .spawn(move || block_on(serve_echo(listener, clients)))
+        .unwrap();
+    (addr, server)
+}
+
+/// A blocking, line-oriented test client.
+struct Client {
+    writer: std::net::TcpStream,
+    reader: io::BufReader<std::net::TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = std::net::TcpStream::connect(addr).expect("connect to the echo server");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Client {
+            reader: io::BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    fn echo(&mut self, line: &str) -> String {
+        self.writer.write_all(line.as_bytes()).unwrap();
+        let mut back = String::new();
+        match self.reader.read_line(&mut back) {
+            Ok(0) => panic!("the server closed the connection instead of echoing {line:?}"),
+            Ok(_) => back,
+            Err(e) => panic!(
+                "no echo of {line:?} within {} s ({e}): the server is not serving this \
+                 client (a read that blocks the whole loop? one client at a time?)",
+                PATIENCE.as_secs()
+            ),
+        }
+    }
+}
+
+fn finish(server: Server) {
+    let outcome = server.join().expect("the server thread panicked");
+    outcome.expect("serve_echo must return Ok once every client has hung up");
+}
+
+#[test]
+fn block_on_sleeps_in_the_poller_while_nothing_is_ready() {
+    timeout(|| {
+        let (spins, waits) = block_on(async {
+            sleep(Duration::from_millis(20)).await;
+            (reactor().non_blocking_waits(), reactor().waits())
+        });
+        assert_eq!(
+            spins, 0,
+            "block_on polled the OS without sleeping while nothing was ready: the loop \
+             must wait in the poller (bounded by the next timer) when no task is ready"
+        );
+        assert!(waits >= 1, "a sleep must be waited for in the poller");
+    });
+}
+
+#[test]
+fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
+    timeout(|| {
+        let (spins, got) = block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let theirs = reactor();
+            let accepted = Arc::new(AtomicBool::new(false));
+            let server_accepted = accepted.clone();
+            // The client writes only once the server has accepted it and the loop is
+            // asleep in the poller again: the server's first read finds nothing to read,
+            // and must wait without spinning.
+            let client = thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                let started = std::time::Instant::now();
+                while !(accepted.load(Ordering::SeqCst) && theirs.is_waiting()) {
+                    assert!(
+                        started.elapsed() < PATIENCE,
+                        "the loop never slept in the poller while the read waited"
+                    );
+                    thread::yield_now();
+                }
+                stream.write_all(b"late").unwrap();
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            server_accepted.store(true, Ordering::SeqCst);
+            let mut got = String::new();
+            stream.read_to_string(&mut got).await.unwrap();
+            client.join().unwrap();
+            (reactor().non_blocking_waits(), got)
+        });
+        assert_eq!(got, "late");
+        assert_eq!(
+            spins, 0,
+            "while the read had nothing to read, the loop polled the OS without sleeping: \
+             a read that would block must leave its waker with the reactor and return \
+             Pending, not wake itself"
+        );
+    });
+}
+
+#[test]
+fn spawned_tasks_run_and_their_handles_give_their_output() {
+    timeout(|| {
+        let (sum, spins) = block_on(async {
+            let handles: Vec<_> = (1..=10u64)
+                .map(|n| {
+                    spawn(async move {
+                        sleep(Duration::from_millis(n)).await;
+                        n
+                    })
+                })
+                .collect();
+            let mut sum = 0;
+            for handle in handles {
+                sum += handle.await;
+            }
+            (sum, reactor().non_blocking_waits())
+        });
+        assert_eq!(sum, 55);
+        assert!(
+            spins <= 20,
+            "the loop polled the OS {spins} times without sleeping for ten sleeping tasks: \
+             it should sleep whenever no task is ready"
+        );
+    });
+}
+
+#[test]
+fn futures_io_copy_and_lines_work_on_the_tcp_types() {
+    timeout(|| {
+        // A plain std server on the other end: sends three lines, then echoes bytes.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.write_all(b"one\ntwo\nthree\n").unwrap();
+            let (mut second, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            second.read_to_end(&mut got).unwrap();
+            got
+        });
+        let (lines, sent) = block_on(async move {
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let lines: Vec<String> = BufReader::new(stream)
+                .lines()
+                .take(3)
+                .map(|line| line.unwrap())
+                .collect()
+                .await;
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let data = vec![7u8; 200_000];
+            let sent = futures::io::copy(&mut &data[..], &mut stream)
+                .await
+                .unwrap();
+            stream.close().await.unwrap();
+            (lines, sent)
+        });
+        assert_eq!(lines, ["one", "two", "three"]);
+        assert_eq!(sent, 200_000);
+        assert_eq!(peer.join().unwrap(), vec![7u8; 200_000]);
+    });
+}
+
+#[test]
+fn a_listener_accepts_and_reads_with_the_async_traits() {
+    timeout(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let server = thread::spawn(move || {
+            block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut got = String::new();
+                stream.read_to_string(&mut got).await.unwrap();
+                got
+            })
+        });
+        let addr = rx.recv().unwrap();
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.write_all(b"through the reactor").unwrap();
+        drop(client);
+        assert_eq!(server.join().unwrap(), "through the reactor");
+    });
+}
+
+#[test]
+fn a_client_gets_its_lines_back() {
+    timeout(|| {
+        let (addr, server) = start_server(1);
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("hello\n"), "hello\n");
+        assert_eq!(client.echo("event loop\n"), "event loop\n");
+        drop(client);
+        finish(server);
+    });
+}
+
+#[test]
+fn twenty_clients_are_served_at_the_same_time() {
+    timeout(|| {
+        const CLIENTS: usize = 20;
+        let (addr, server) = start_server(CLIENTS);
+        let meeting = Rendezvous::new(CLIENTS);
+        thread::scope(|s| {
+            for id in 0..CLIENTS {
+                let meeting = &meeting;
+                s.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    let first = format!("client {id} says hello\n");
+                    assert_eq!(client.echo(&first), first);
+                    meeting.meet();
+                    let second = format!("client {id} says goodbye\n");
+                    assert_eq!(client.echo(&second), second);
+                });
+            }
+        });
+        finish(server);
+    });
+}
+
+#[test]
+fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
+    timeout(|| {
+        let (addr, server) = start_server(6);
+        // Connected first, so the server meets them first.
+        let silent = std::net::TcpStream::connect(addr).unwrap();
+        let mut half = std::net::TcpStream::connect(addr).unwrap();
+        half.write_all(b"this line never ends").unwrap();
+        let mut good = Client::connect(addr);
+        assert_eq!(good.echo("before\n"), "before\n");
+
+        let mut garbage = std::net::TcpStream::connect(addr).unwrap();
+        garbage.set_read_timeout(Some(PATIENCE)).unwrap();
+        let junk: Vec<u8> = (0..MAX_LINE).map(|i| (i * 7 % 251) as u8 | 0x80).collect();
+        garbage.write_all(&junk).unwrap();
+        let mut reply = Vec::new();
+        let _ = garbage.read_to_end(&mut reply);
+        assert!(
+            reply.ends_with(TOO_LONG),
+            "a line longer than MAX_LINE must get {:?} and then the connection closes",
+            String::from_utf8_lossy(TOO_LONG)
+        );
+
+        // Hangs up with an echo still unread in its socket (`peek` proves it is there):
+        // its OS sends a reset, and the server's next read on it fails.
+        let mut rude = Client::connect(addr);
+        assert_eq!(rude.echo("hi\n"), "hi\n");
+        rude.writer.write_all(b"gone\n").unwrap();
+        rude.reader.get_ref().peek(&mut [0; 1]).unwrap();
+        drop(rude);
+
+        let mut late = Client::connect(addr);
+        assert_eq!(
+            late.echo("after\n"),
+            "after\n",
+            "a new client must still be served"
+        );
+        assert_eq!(good.echo("still here\n"), "still here\n");
+        drop((silent, half, good, late));
+        finish(server);
+    });
+}

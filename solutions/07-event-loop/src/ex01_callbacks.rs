@@ -1,0 +1,209 @@
+//! Exercise 07.1: an event loop with callbacks and no futures, the way Twisted did it.
+//!
+//! Book: `book/src/ch07-event-loop/callbacks.md`. Sockets are non-blocking, one `Poller`
+//! says which are ready, and each connection is a small state machine that the loop calls
+//! back: "you are readable", "you are writable".
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use polling::{Event, Events, Poller};
+
+/// The longest line the echo server accepts, newline included. A longer one gets
+/// [`TOO_LONG`] and the connection is closed.
+pub const MAX_LINE: usize = 1024;
+
+/// The reply to a line longer than [`MAX_LINE`].
+pub const TOO_LONG: &[u8] = b"ERR line too long\n";
+
+/// The listener's key in the poller; connections get the keys after it.
+pub const LISTENER: usize = 0;
+
+/// How the loop waited, so that a loop that spins instead of sleeping shows in tests.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Every wait in the poller.
+    pub waits: AtomicUsize,
+    /// Waits with a zero timeout: polls that could not sleep.
+    pub non_blocking: AtomicUsize,
+    /// True while the loop is inside the poller's wait.
+    pub in_wait: AtomicBool,
+}
+
+/// The poller's wait, counted in `stats`. The loop waits only through here.
+pub fn wait(
+    poller: &Poller,
+    events: &mut Events,
+    timeout: Option<Duration>,
+    stats: &Stats,
+) -> io::Result<usize> {
+    stats.waits.fetch_add(1, Ordering::SeqCst);
+    if timeout == Some(Duration::ZERO) {
+        stats.non_blocking.fetch_add(1, Ordering::SeqCst);
+    }
+    stats.in_wait.store(true, Ordering::SeqCst);
+    let outcome = poller.wait(events, timeout);
+    stats.in_wait.store(false, Ordering::SeqCst);
+    outcome
+}
+
+/// One client's state between callbacks.
+pub struct Connection {
+    /// The client's socket, non-blocking.
+    pub stream: TcpStream,
+    /// The start of a line whose newline has not arrived yet.
+    line: Vec<u8>,
+    /// Bytes to send back that the socket has not taken yet (a slow reader).
+    outgoing: Vec<u8>,
+    /// The client hung up or broke the rules: send what is left, then close.
+    closing: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("stream", &self.stream)
+            .field("line", &String::from_utf8_lossy(&self.line))
+            .field("outgoing", &self.outgoing.len())
+            .field("closing", &self.closing)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// A connection on a non-blocking stream.
+    pub fn new(stream: TcpStream) -> Connection {
+        Connection {
+            stream,
+            line: Vec::new(),
+            outgoing: Vec::new(),
+            closing: false,
+        }
+    }
+
+    /// What to ask the poller for next: more input unless closing, and room to write if
+    /// something waits to be sent.
+    pub fn interest(&self, key: usize) -> Event {
+        Event::new(key, !self.closing, !self.outgoing.is_empty())
+    }
+
+    /// True once the connection has nothing left to do: close it.
+    pub fn done(&self) -> bool {
+        self.closing && self.outgoing.is_empty()
+    }
+
+    /// The socket is writable: send what is waiting, as much as it takes.
+    pub fn on_writable(&mut self) -> io::Result<()> {
+        while !self.outgoing.is_empty() {
+            match self.stream.write(&self.outgoing) {
+                Ok(n) => {
+                    self.outgoing.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The socket is readable: read until it would block, and queue every complete line
+    /// to be sent back. End of file, or a line longer than [`MAX_LINE`] (answered with
+    /// [`TOO_LONG`]), sets the connection closing.
+    pub fn on_readable(&mut self) -> io::Result<()> {
+        let mut buf = [0; 4096];
+        loop {
+            let n = match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    // The client hung up; half a line has nobody to go back to.
+                    self.closing = true;
+                    return Ok(());
+                }
+                Ok(n) => n,
+                // Drained: back to the loop, which calls us again on the next event.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            for &byte in &buf[..n] {
+                self.line.push(byte);
+                if byte == b'\n' {
+                    self.outgoing.append(&mut self.line);
+                } else if self.line.len() >= MAX_LINE {
+                    self.outgoing.extend_from_slice(TOO_LONG);
+                    self.line.clear();
+                    self.closing = true;
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Serves `clients` connections on one thread with one poller, and returns once every
+/// one of them has been closed. A client's error closes that client only.
+pub fn serve_echo(listener: TcpListener, clients: usize, stats: &Stats) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let poller = Poller::new()?;
+    // SAFETY: the listener is deleted from the poller (when the poller is dropped at
+    // the end of this function) before it is closed.
+    unsafe { poller.add(&listener, Event::readable(LISTENER))? };
+    let mut connections: HashMap<usize, Connection> = HashMap::new();
+    let mut next_key = LISTENER + 1;
+    let mut accepted = 0;
+    let mut events = Events::new();
+    while accepted < clients || !connections.is_empty() {
+        events.clear();
+        // Nothing to do until the OS says so: wait with no timeout.
+        wait(&poller, &mut events, None, stats)?;
+        for event in events.iter() {
+            if event.key == LISTENER {
+                while accepted < clients {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            stream.set_nonblocking(true)?;
+                            // SAFETY: deleted below before the connection is dropped.
+                            unsafe { poller.add(&stream, Event::readable(next_key))? };
+                            connections.insert(next_key, Connection::new(stream));
+                            next_key += 1;
+                            accepted += 1;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                // Oneshot: the listener is disarmed until we ask again.
+                if accepted < clients {
+                    poller.modify(&listener, Event::readable(LISTENER))?;
+                }
+                continue;
+            }
+            let Some(connection) = connections.get_mut(&event.key) else {
+                continue;
+            };
+            // Read, then try to write back at once: most of the time the socket has
+            // room, and this saves a round through the poller.
+            let outcome = match event.readable {
+                true => connection.on_readable(),
+                false => Ok(()),
+            }
+            .and_then(|()| connection.on_writable());
+            match outcome {
+                Ok(()) if !connection.done() => {
+                    // Re-arm: without this the poller never reports this socket again.
+                    poller.modify(&connection.stream, connection.interest(event.key))?;
+                }
+                outcome => {
+                    if let Err(e) = outcome {
+                        eprintln!("echo: a client's connection failed: {e}");
+                    }
+                    // Out of the poller first, then close (by dropping the stream).
+                    let connection = connections.remove(&event.key).expect("it is there");
+                    poller.delete(&connection.stream)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Chapter 07's plausible wrong answers.
+//!
+//! Everything is the reference solution, except the one module that the enabled feature
+//! swaps for a wrong answer (a local module shadows the glob re-export). A wrong module is
+//! the solution's with a few edits (`mutations.toml`, applied by `build.rs`), since the
+//! reactor's state is private and a wrong answer must reach inside it. Built with one
+//! feature at a time by the course's tests, never by hand.
+
+pub use ch07_solution::*;
+
+use support::mutation;
+
+mutation!("ex01-not-rearmed", ex01_callbacks);
+mutation!("ex01-spinning", ex01_callbacks);
+mutation!("ex01-error-ends-server", ex01_callbacks);
+
+mutation!("ex02-not-rearmed", ex02_reactor);
+mutation!("ex02-wakes-everyone", ex02_reactor);
+mutation!("ex02-never-removed", ex02_reactor);
+
+// The timers are methods of the reactor, which only the reactor's crate may define: a
+// wrong 07.3 comes with the solution's reactor, unchanged, in this crate.
+#[cfg(any(
+    feature = "ex03-timers-only-on-io",
+    feature = "ex03-insertion-order",
+    feature = "ex03-sleep-wakes-itself"
+))]
+pub mod ex02_reactor {
+    include!(concat!(env!("OUT_DIR"), "/ex02_reactor.rs"));
+}
+mutation!("ex03-timers-only-on-io", ex03_timers);
+mutation!("ex03-insertion-order", ex03_timers);
+mutation!("ex03-sleep-wakes-itself", ex03_timers);
+
+mutation!("ex04-waker-does-not-notify", ex04_wakeups);
+mutation!("ex04-spinning-loop", ex04_wakeups);
+mutation!("ex04-forgets-waker", ex04_wakeups);
+
+mutation!("ex05-spinning-loop", ex05_runtime);
+mutation!("ex05-blocking-read", ex05_runtime);
+mutation!("ex05-read-wakes-itself", ex05_runtime);
+mutation!("ex05-one-at-a-time", ex05_runtime);
+mutation!("ex05-error-ends-server", ex05_runtime);
+
+mutation!("ex06-check-then-act", ex06_shared_state);
+mutation!("ex06-borrow-across-await", ex06_shared_state);
+mutation!("ex06-no-rollback", ex06_shared_state);
