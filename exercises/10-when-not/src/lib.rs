@@ -11,3 +11,4 @@ pub mod ex01_starvation;
 pub mod ex02_detector;
 pub mod ex03_sqlite;
 pub mod ex04_cpu_pool;
+pub mod ex05_few_clients;

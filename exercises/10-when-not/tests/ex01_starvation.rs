@@ -16,24 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ch10_when_not::ex01_starvation::{heartbeat, in_slices, off_the_loop};
-use support::{PATIENCE, timeout};
-
-/// Runs `body` on a fresh current-thread runtime (one thread: the event loop), under the
-/// course's time limit.
-fn on_one_thread<F, Fut>(body: F) -> Fut::Output
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future,
-    Fut::Output: Send + 'static,
-{
-    timeout(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime");
-        runtime.block_on(body())
-    })
-}
+use support::PATIENCE;
+use support::tokio::real_time;
 
 /// A CPU job that cannot finish until the heartbeat has ticked `ticks` more times.
 fn job_that_needs(beats: Arc<AtomicU64>, ticks: u64) -> impl FnOnce() -> u64 + Send + 'static {
@@ -68,7 +52,7 @@ impl<F: Future> Future for Counted<F> {
 
 #[test]
 fn the_heartbeat_ticks_while_the_job_runs() {
-    let answer = on_one_thread(|| async {
+    let answer = real_time(|| async {
         let beats = Arc::new(AtomicU64::new(0));
         tokio::spawn(heartbeat(Duration::from_millis(1), beats.clone()));
         off_the_loop(job_that_needs(beats, 3)).await
@@ -81,19 +65,19 @@ fn the_heartbeat_ticks_while_the_job_runs() {
 
 #[test]
 fn the_job_gives_back_what_it_returned() {
-    let answer = on_one_thread(|| off_the_loop(|| String::from("six times seven")));
+    let answer = real_time(|| off_the_loop(|| String::from("six times seven")));
     assert_eq!(answer, "six times seven");
 }
 
 #[test]
 #[should_panic(expected = "the job's own message")]
 fn a_panicking_job_panics_in_the_caller() {
-    on_one_thread(|| off_the_loop(|| -> u32 { panic!("the job's own message") }));
+    real_time(|| off_the_loop(|| -> u32 { panic!("the job's own message") }));
 }
 
 #[test]
 fn the_caller_parks_while_the_job_runs() {
-    let polls = on_one_thread(|| async {
+    let polls = real_time(|| async {
         let beats = Arc::new(AtomicU64::new(0));
         tokio::spawn(heartbeat(Duration::from_millis(1), beats.clone()));
         let polls = Arc::new(AtomicU64::new(0));
@@ -114,7 +98,7 @@ fn the_caller_parks_while_the_job_runs() {
 
 #[test]
 fn slices_let_the_heartbeat_tick() {
-    let answer = on_one_thread(|| async {
+    let answer = real_time(|| async {
         let beats = Arc::new(AtomicU64::new(0));
         tokio::spawn(heartbeat(Duration::from_millis(1), beats.clone()));
         let start = beats.load(Ordering::SeqCst);
@@ -140,7 +124,7 @@ fn slices_let_the_heartbeat_tick() {
 
 #[test]
 fn every_slice_gives_the_loop_back() {
-    let seen = on_one_thread(|| async {
+    let seen = real_time(|| async {
         // Another task that counts its own turns on the loop.
         let turns = Arc::new(AtomicU64::new(0));
         let counter = turns.clone();
@@ -175,7 +159,7 @@ fn every_slice_gives_the_loop_back() {
 
 #[test]
 fn slices_stop_at_the_first_break() {
-    let steps = on_one_thread(|| async {
+    let steps = real_time(|| async {
         let mut steps = 0;
         let last = in_slices(|| {
             steps += 1;

@@ -11,22 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ch10_when_not::ex02_detector::{Clock, Detector, SlowPoll};
-use support::timeout;
-
-fn on_one_thread<F, Fut>(body: F) -> Fut::Output
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future,
-    Fut::Output: Send + 'static,
-{
-    timeout(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime");
-        runtime.block_on(body())
-    })
-}
+use support::tokio::real_time;
 
 /// A clock that moves only when told to.
 #[derive(Default)]
@@ -76,7 +61,7 @@ fn ms(n: u64) -> Duration {
 /// Runs one scripted future, watched as `task`, with a limit of `limit`; returns its
 /// output and the reports.
 fn run_script(task: &'static str, limit: Duration, costs: Vec<Duration>) -> (usize, Vec<SlowPoll>) {
-    on_one_thread(move || async move {
+    real_time(move || async move {
         let clock = Arc::new(ManualClock::default());
         let detector = Detector::new(limit, clock.clone());
         let script = Script {
@@ -147,7 +132,7 @@ fn the_watched_future_gives_back_the_inner_output() {
 
 #[test]
 fn every_task_is_reported_under_its_own_name() {
-    let reports = on_one_thread(|| async {
+    let reports = real_time(|| async {
         let clock = Arc::new(ManualClock::default());
         let detector = Detector::new(ms(10), clock.clone());
         let first = Script {
@@ -195,7 +180,7 @@ impl<F: Future> Future for Counted<F> {
 
 #[test]
 fn a_waiting_future_is_polled_again_only_when_woken() {
-    let polls = on_one_thread(|| async {
+    let polls = real_time(|| async {
         let clock = Arc::new(ManualClock::default());
         let detector = Detector::new(ms(10), clock);
         let (send, receive) = tokio::sync::oneshot::channel::<u32>();

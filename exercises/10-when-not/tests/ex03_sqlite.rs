@@ -12,22 +12,8 @@ use std::sync::{Arc, mpsc};
 use std::task::{Context, Poll};
 
 use ch10_when_not::ex03_sqlite::{Store, StoreError};
-use support::{PATIENCE, timeout};
-
-fn on_one_thread<F, Fut>(body: F) -> Fut::Output
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future,
-    Fut::Output: Send + 'static,
-{
-    timeout(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime");
-        runtime.block_on(body())
-    })
-}
+use support::PATIENCE;
+use support::tokio::real_time;
 
 /// A fresh database file for one test (removed first if an earlier run left it).
 fn fresh_db(test: &str) -> PathBuf {
@@ -57,7 +43,7 @@ const BLOCKED: &str = "probably a deadlock: the slow query waited for a signal t
 #[test]
 fn other_tasks_run_while_a_slow_query_runs() {
     let path = fresh_db("others-run");
-    let (answer, gave_up) = on_one_thread(move || async move {
+    let (answer, gave_up) = real_time(move || async move {
         let store = Arc::new(Store::open(&path).expect("the database should open"));
         let (signal, wait) = mpsc::channel();
         let gave_up = Arc::new(AtomicBool::new(false));
@@ -94,7 +80,7 @@ impl<F: Future> Future for Counted<F> {
 #[test]
 fn the_caller_waits_for_the_answer_without_polling_again() {
     let path = fresh_db("parks");
-    let (polls, gave_up) = on_one_thread(move || async move {
+    let (polls, gave_up) = real_time(move || async move {
         let store = Arc::new(Store::open(&path).expect("the database should open"));
         let (signal, wait) = mpsc::channel();
         let gave_up = Arc::new(AtomicBool::new(false));
@@ -126,7 +112,7 @@ fn the_caller_waits_for_the_answer_without_polling_again() {
 #[test]
 fn what_is_put_can_be_got() {
     let path = fresh_db("put-get");
-    let (found, missing) = on_one_thread(move || async move {
+    let (found, missing) = real_time(move || async move {
         let store = Store::open(&path).expect("the database should open");
         store.create_table().await.expect("create the table");
         store.put("answer", "42").await.expect("put");
@@ -147,7 +133,7 @@ fn what_is_put_can_be_got() {
 #[test]
 fn a_failed_query_is_an_error_and_the_store_goes_on() {
     let path = fresh_db("failed-query");
-    let (failure, after) = on_one_thread(move || async move {
+    let (failure, after) = real_time(move || async move {
         let store = Store::open(&path).expect("the database should open");
         store.create_table().await.expect("create the table");
         let failure = store
@@ -175,7 +161,7 @@ fn a_failed_query_is_an_error_and_the_store_goes_on() {
 
 #[test]
 fn a_file_that_cannot_be_opened_is_an_error() {
-    let outcome = on_one_thread(|| async {
+    let outcome = real_time(|| async {
         Store::open(std::path::Path::new("/no/such/folder/for/ch10/test.db")).map(|_| ())
     });
     assert!(
@@ -189,7 +175,7 @@ fn a_file_that_cannot_be_opened_is_an_error() {
 fn nothing_written_is_lost_on_shutdown() {
     let path = fresh_db("shutdown");
     let check = path.clone();
-    let finished_early = on_one_thread(move || async move {
+    let finished_early = real_time(move || async move {
         let store = Store::open(&path).expect("the database should open");
         store.create_table().await.expect("create the table");
         // The database thread is busy with a query that waits for the test's signal...

@@ -7,7 +7,6 @@
 //! this one run.
 //! Everything is bounded: under a minute on a 2-core machine, a few seconds with --quick.
 
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::ops::ControlFlow;
@@ -20,6 +19,7 @@ use std::time::{Duration, Instant};
 use ch10_when_not::ex01_starvation::{in_slices, off_the_loop};
 use ch10_when_not::ex03_sqlite::Store;
 use ch10_when_not::ex04_cpu_pool::{on_rayon, on_tasks, on_threads, rayon_from_async, work};
+use support::chart::{BarChart, Figures, Samples, Table, Unit};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// How big a run is: the full one for the book, or `--quick`.
@@ -53,18 +53,22 @@ fn main() {
         }
     };
     let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    let command = format!(
-        "cargo run --release -p ch10-when-not-solution --example ch10-lab{}",
-        if quick { " -- --quick" } else { "" }
-    );
     println!(
-        "Chapter 10 lab ({cpus} CPUs, {} runs each){}",
-        size.runs,
-        if quick { ", quick" } else { "" }
+        "Chapter 10 lab ({cpus} CPUs, {} runs of each measurement)",
+        size.runs
     );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/ch10-when-not");
+    // A quick run must not overwrite the book's figures, which come from a full run.
+    let figures = if quick {
+        Figures::in_dir(std::env::temp_dir().join("ch10-lab-quick"))
+    } else {
+        Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch10-when-not")
+    };
+    let note = format!(
+        "{cpus} CPUs; bar: median, whisker: min–max of {} runs",
+        size.runs
+    );
 
-    // 1. Heartbeat latency while a CPU batch runs.
+    // 1. Heartbeat lateness while a CPU batch runs, four ways.
     let modes = [
         "on the loop",
         "in slices (yield_now)",
@@ -81,30 +85,36 @@ fn main() {
             max.push(percentile(&late, 1.0));
         }
     }
-    let mut table = String::from(
-        "| where the CPU batch runs | heartbeat lateness p50 | p99 | max |\n|---|---:|---:|---:|\n",
-    );
+    let mut table = Table::new([
+        "where the CPU batch runs",
+        "heartbeat late by, p50",
+        "p99",
+        "max",
+    ]);
+    let mut chart = BarChart::new(
+        "Heartbeat late by, worst tick (log scale; shorter is better)",
+        Unit::Nanos,
+    )
+    .log_scale()
+    .note(note.clone());
     for (m, mode) in modes.iter().enumerate() {
         let [p50, p99, max] = &lateness[m];
-        writeln!(
-            table,
-            "| {mode} | {} | {} | {} |",
-            range(p50, ms),
-            range(p99, ms),
-            range(max, ms)
-        )
-        .unwrap();
+        let [p50, p99, max] = [p50, p99, max].map(|v| Samples::of(v));
+        table.push(vec![
+            mode.to_string(),
+            Unit::Nanos.range(&p50),
+            Unit::Nanos.range(&p99),
+            Unit::Nanos.range(&max),
+        ]);
+        chart = if m == 0 {
+            chart.highlighted_bar(*mode, max)
+        } else {
+            chart.bar(*mode, max)
+        };
     }
-    emit(
-        &dir,
-        quick,
-        "heartbeat-table.md",
-        &table,
-        &command,
-        size.runs,
-    );
+    emit(&figures, "heartbeat", &table, &chart);
 
-    // 2. Throughput of the CPU-bound batch.
+    // 2. Throughput of the CPU-bound batch, five ways.
     let ways = [
         "one thread, in order",
         "tokio tasks, current_thread runtime",
@@ -118,11 +128,18 @@ fn main() {
             rates[w].push(batch_rate(way, size.items));
         }
     }
-    let mut table = String::from("| the same CPU batch on | items per second |\n|---|---:|\n");
+    let mut table = Table::new(["the same CPU batch on", "items per second"]);
+    let mut chart = BarChart::new(
+        "A CPU-bound batch: items per second (longer is better)",
+        Unit::Count,
+    )
+    .note(note.clone());
     for (w, way) in ways.iter().enumerate() {
-        writeln!(table, "| {way} | {} |", range(&rates[w], per_second)).unwrap();
+        let samples = Samples::of(&rates[w]);
+        table.push(vec![way.to_string(), Unit::Count.range(&samples)]);
+        chart = chart.bar(*way, samples);
     }
-    emit(&dir, quick, "batch-table.md", &table, &command, size.runs);
+    emit(&figures, "batch", &table, &chart);
 
     // 3. The SQLite-backed service under a bounded loopback load.
     let variants = ["database on the loop", "database on its own thread"];
@@ -131,24 +148,69 @@ fn main() {
     for _ in 0..size.runs {
         for (v, variant) in variants.iter().enumerate() {
             let (p, s) = service_rates(v == 1, size.load_for);
-            println!("  {variant}: {p:.0} pings/s, {s:.0} scans/s");
+            println!("  {variant}: {p:.0} PING/s, {s:.0} SCAN/s");
             pings[v].push(p);
             scans[v].push(s);
         }
     }
-    let mut table = String::from(
-        "| service | PING answered per second | SCAN answered per second |\n|---|---:|---:|\n",
-    );
+    let mut table = Table::new([
+        "service",
+        "PING answered per second",
+        "SCAN answered per second",
+    ]);
+    let mut chart = BarChart::new(
+        format!("PING answered per second ({PINGERS} clients, at most one each per ms; longer is better)"),
+        Unit::Count,
+    )
+    .note(note);
     for (v, variant) in variants.iter().enumerate() {
-        writeln!(
-            table,
-            "| {variant} | {} | {} |",
-            range(&pings[v], per_second),
-            range(&scans[v], per_second)
-        )
-        .unwrap();
+        let (p, s) = (Samples::of(&pings[v]), Samples::of(&scans[v]));
+        table.push(vec![
+            variant.to_string(),
+            Unit::Count.range(&p),
+            Unit::Count.range(&s),
+        ]);
+        chart = if v == 0 {
+            chart.highlighted_bar(*variant, p)
+        } else {
+            chart.bar(*variant, p)
+        };
     }
-    emit(&dir, quick, "service-table.md", &table, &command, size.runs);
+    emit(&figures, "service", &table, &chart);
+
+    // 4. The small tool of exercise 10.5, written twice: lines, dependencies, build time.
+    let builds = if quick { 0 } else { 3 };
+    let versions = compare_versions(builds);
+    let mut table = Table::new([
+        "the line tool, written",
+        "lines of code",
+        "crates it builds",
+        "clean build (debug)",
+    ]);
+    let mut chart = BarChart::new(
+        "The line tool: clean debug build (shorter is better)",
+        Unit::Nanos,
+    )
+    .note(format!(
+        "{cpus} CPUs; bar: median, whisker: min–max of {builds} builds"
+    ));
+    for version in &versions {
+        let build = if version.builds.is_empty() {
+            "not measured (--quick)".to_string()
+        } else {
+            Unit::Nanos.range(&Samples::of(&version.builds))
+        };
+        table.push(vec![
+            version.name.to_string(),
+            version.lines.to_string(),
+            version.crates.to_string(),
+            build,
+        ]);
+        if !version.builds.is_empty() {
+            chart = chart.bar(version.name, Samples::of(&version.builds));
+        }
+    }
+    emit(&figures, "tool", &table, &chart);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,7 +241,7 @@ fn heartbeat_during_batch(mode: &str, items: usize) -> Vec<f64> {
                     tokio::time::sleep_until(deadline.into()).await;
                     if running.load(Ordering::SeqCst) {
                         let lateness = Instant::now() - deadline;
-                        late.lock().unwrap().push(lateness.as_secs_f64() * 1e3);
+                        late.lock().unwrap().push(lateness.as_nanos() as f64);
                     }
                 }
             }
@@ -314,7 +376,8 @@ fn service_rates(own_thread: bool, load_for: Duration) -> (f64, f64) {
                 scans.clone()
             };
             let request: &'static [u8] = if c < PINGERS { b"PING\n" } else { b"SCAN\n" };
-            thread::spawn(move || client(addr, request, deadline, &counter))
+            let pace = (c < PINGERS).then_some(Duration::from_millis(1));
+            thread::spawn(move || client(addr, request, pace, deadline, &counter))
         })
         .collect();
     for c in clients {
@@ -332,8 +395,16 @@ fn service_rates(own_thread: bool, load_for: Duration) -> (f64, f64) {
     )
 }
 
-/// The bounded client: one connection, one request at a time, until the deadline.
-fn client(addr: SocketAddr, request: &[u8], deadline: Instant, answered: &AtomicU64) {
+/// The bounded client: one connection, one request at a time, until the deadline. With
+/// a `pace`, it asks at most once per `pace` (a PING client: 1,000 a second), so that
+/// the pings cannot eat the CPU that the scans need.
+fn client(
+    addr: SocketAddr,
+    request: &[u8],
+    pace: Option<Duration>,
+    deadline: Instant,
+    answered: &AtomicU64,
+) {
     let stream = TcpStream::connect(addr).unwrap();
     stream.set_nodelay(true).unwrap();
     // A give-up limit, so that a stuck server cannot hang the lab.
@@ -343,7 +414,13 @@ fn client(addr: SocketAddr, request: &[u8], deadline: Instant, answered: &Atomic
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
+    let mut next = Instant::now();
     while Instant::now() < deadline {
+        if let Some(pace) = pace {
+            // The next slot; a late answer does not make the client catch up in a burst.
+            next = (next + pace).max(Instant::now());
+            thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
         writer.write_all(request).unwrap();
         line.clear();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -422,53 +499,132 @@ fn serve(
 }
 
 // ---------------------------------------------------------------------------------------
+// 4. One tool, two ways
+
+/// What one version of the tool costs.
+struct Version {
+    name: &'static str,
+    /// Lines of code between the version's anchors in the solution, without blank lines
+    /// and comments.
+    lines: usize,
+    /// Crates in its build, itself included (`cargo tree`).
+    crates: usize,
+    /// Clean debug builds of a crate holding only this version, in ns.
+    builds: Vec<f64>,
+}
+
+/// Puts each version of the tool (cut from the solution at its anchors, with the shared
+/// `answer`) into a crate of its own under `target/`, counts its lines and its crates,
+/// and builds it from clean `builds` times, with its own target folder each time.
+fn compare_versions(builds: usize) -> Vec<Version> {
+    let source = include_str!("../src/ex05_few_clients.rs");
+    let answer = between(source, "answer");
+    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/ch10-lab-tool");
+    let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+    let versions = [
+        (
+            "blocking threads (std only)",
+            "blocking",
+            "",
+            "serve_blocking(listener, 1)",
+        ),
+        (
+            "async (tokio: rt, net, io-util)",
+            "async",
+            r#"tokio = { version = "1.54", features = ["rt", "net", "io-util"] }"#,
+            "tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async { listener.set_nonblocking(true)?; serve_async(tokio::net::TcpListener::from_std(listener)?, 1).await })",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, anchor, dependency, call) in versions {
+        let code = between(source, anchor);
+        let lines = code
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with("//"))
+            .count();
+        let dir = work.join(anchor);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"tool-{anchor}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n[dependencies]\n{dependency}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("src/main.rs"),
+            format!(
+                "use std::io::{{self, BufRead, BufReader, Write}};\nuse std::net::TcpListener;\nuse std::thread;\n\n{answer}\n{code}\nfn main() -> io::Result<()> {{\n    let listener = TcpListener::bind(\"127.0.0.1:0\")?;\n    println!(\"{{}}\", listener.local_addr()?);\n    {call}\n}}\n"
+            ),
+        )
+        .unwrap();
+        // The course's lock file, so that both builds use the versions the course uses.
+        let _ = std::fs::copy(&lockfile, dir.join("Cargo.lock"));
+        let tree = std::process::Command::new(env!("CARGO"))
+            .args(["tree", "--offline", "--prefix", "none", "-e", "normal"])
+            .current_dir(&dir)
+            .output()
+            .expect("run cargo tree");
+        let mut crates: Vec<String> = String::from_utf8_lossy(&tree.stdout)
+            .lines()
+            .map(|line| line.trim_end_matches(" (*)").to_string())
+            .filter(|line| !line.is_empty())
+            .collect();
+        crates.sort();
+        crates.dedup();
+        let mut times = Vec::new();
+        for _ in 0..builds {
+            let target = dir.join("target");
+            let _ = std::fs::remove_dir_all(&target);
+            let started = Instant::now();
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--offline", "--quiet"])
+                .env("CARGO_TARGET_DIR", &target)
+                .current_dir(&dir)
+                .status()
+                .expect("run cargo build");
+            assert!(
+                status.success(),
+                "the {anchor} version of the tool did not build"
+            );
+            times.push(started.elapsed().as_nanos() as f64);
+        }
+        out.push(Version {
+            name,
+            lines,
+            crates: crates.len(),
+            builds: times,
+        });
+    }
+    out
+}
+
+/// The text between `// ANCHOR: name` and `// ANCHOR_END: name`.
+fn between<'a>(source: &'a str, name: &str) -> &'a str {
+    let start = source
+        .find(&format!("// ANCHOR: {name}\n"))
+        .expect("anchor")
+        + format!("// ANCHOR: {name}\n").len();
+    let end = source
+        .find(&format!("// ANCHOR_END: {name}"))
+        .expect("anchor end");
+    &source[start..end]
+}
+
+// ---------------------------------------------------------------------------------------
 // Output
 
-/// "min–median–max" of `values`, each formatted by `format`; one value if they agree.
-fn range(values: &[f64], format: fn(f64) -> String) -> String {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let (lo, mid, hi) = (
-        sorted[0],
-        sorted[sorted.len() / 2],
-        sorted[sorted.len() - 1],
-    );
-    let (lo, mid, hi) = (format(lo), format(mid), format(hi));
-    if lo == hi {
-        lo
-    } else {
-        format!("{lo}–{mid}–{hi}")
-    }
-}
-
-fn ms(value: f64) -> String {
-    if value < 10.0 {
-        format!("{value:.2} ms")
-    } else {
-        format!("{value:.0} ms")
-    }
-}
-
-fn per_second(value: f64) -> String {
-    if value >= 1000.0 {
-        format!("{:.1}k", value / 1000.0)
-    } else {
-        format!("{value:.0}")
-    }
-}
-
-/// Prints a table and writes it, with the command that made it, next to the pages. A
-/// quick run only prints: the book keeps the figures of a full run.
-fn emit(dir: &Path, quick: bool, name: &str, table: &str, command: &str, runs: usize) {
+/// Prints a table, and writes it as Markdown next to its chart: `NAME-table.md` and
+/// `NAME.svg`, from the same samples.
+fn emit(figures: &Figures, name: &str, table: &Table, chart: &BarChart) {
+    let markdown = table.to_markdown();
     println!();
-    println!("{table}");
-    if quick {
-        return;
-    }
-    let text = format!("{table}\nmin–median–max over {runs} runs of `{command}`.\n");
-    let path = dir.join(name);
-    match std::fs::write(&path, text) {
-        Ok(()) => println!("wrote {}", path.display()),
-        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+    println!("{markdown}");
+    for (file, contents) in [
+        (format!("{name}-table.md"), markdown),
+        (format!("{name}.svg"), chart.to_svg()),
+    ] {
+        if let Err(e) = figures.write(&file, &contents) {
+            eprintln!("could not write {file}: {e}");
+        }
     }
 }

@@ -33,3 +33,6 @@ mutation!("ex04-threads-one-after-another", ex04_cpu_pool);
 mutation!("ex04-rayon-sequential", ex04_cpu_pool);
 mutation!("ex04-rayon-blocks-the-loop", ex04_cpu_pool);
 mutation!("ex04-spins-for-the-answer", ex04_cpu_pool);
+
+mutation!("ex05-one-client-at-a-time", ex05_few_clients);
+mutation!("ex05-text-lines-only", ex05_few_clients);
