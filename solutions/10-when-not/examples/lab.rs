@@ -2,7 +2,7 @@
 //! batch (nothing), and what a blocking database on the loop costs a service.
 //!
 //! Run it with `cargo run --release -p ch10-when-not-solution --example ch10-lab`
-//! (`-- --quick` for a short run that only prints). It prints three tables, writes them as
+//! (`-- --quick` for a short run that only prints). It prints four tables, writes them as
 //! Markdown files into `book/src/ch10-when-not/`, and draws their charts there, all from
 //! this one run.
 //! Everything is bounded: under a minute on a 2-core machine, a few seconds with --quick.
@@ -158,11 +158,9 @@ fn main() {
         "PING answered per second",
         "SCAN answered per second",
     ]);
-    let mut chart = BarChart::new(
-        format!("PING answered per second ({PINGERS} clients, at most one each per ms; longer is better)"),
-        Unit::Count,
-    )
-    .note(note);
+    let mut chart = BarChart::new("PING answered per second (longer is better)", Unit::Count).note(
+        format!("{PINGERS} clients, each at most one PING per ms; {note}"),
+    );
     for (v, variant) in variants.iter().enumerate() {
         let (p, s) = (Samples::of(&pings[v]), Samples::of(&scans[v]));
         table.push(vec![
@@ -526,17 +524,19 @@ fn compare_versions(builds: usize) -> Vec<Version> {
             "blocking threads (std only)",
             "blocking",
             "",
+            "use std::io::{self, BufRead, BufReader, Write};\nuse std::net::TcpListener;\nuse std::thread;\n",
             "serve_blocking(listener, 1)",
         ),
         (
             "async (tokio: rt, net, io-util)",
             "async",
             r#"tokio = { version = "1.54", features = ["rt", "net", "io-util"] }"#,
+            "use std::io;\nuse std::net::TcpListener;\n",
             "tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async { listener.set_nonblocking(true)?; serve_async(tokio::net::TcpListener::from_std(listener)?, 1).await })",
         ),
     ];
     let mut out = Vec::new();
-    for (name, anchor, dependency, call) in versions {
+    for (name, anchor, dependency, uses, call) in versions {
         let code = between(source, anchor);
         let lines = code
             .lines()
@@ -553,7 +553,7 @@ fn compare_versions(builds: usize) -> Vec<Version> {
         std::fs::write(
             dir.join("src/main.rs"),
             format!(
-                "use std::io::{{self, BufRead, BufReader, Write}};\nuse std::net::TcpListener;\nuse std::thread;\n\n{answer}\n{code}\nfn main() -> io::Result<()> {{\n    let listener = TcpListener::bind(\"127.0.0.1:0\")?;\n    println!(\"{{}}\", listener.local_addr()?);\n    {call}\n}}\n"
+                "{uses}\n{answer}\n{code}\nfn main() -> io::Result<()> {{\n    let listener = TcpListener::bind(\"127.0.0.1:0\")?;\n    println!(\"{{}}\", listener.local_addr()?);\n    {call}\n}}\n"
             ),
         )
         .unwrap();
@@ -613,14 +613,15 @@ fn between<'a>(source: &'a str, name: &str) -> &'a str {
 // ---------------------------------------------------------------------------------------
 // Output
 
-/// Prints a table, and writes it as Markdown next to its chart: `NAME-table.md` and
+/// Prints a table, and writes it as Markdown next to its chart: `NAME-table.txt` (not
+/// `.md`: the book would take it for a page of its own) and
 /// `NAME.svg`, from the same samples.
 fn emit(figures: &Figures, name: &str, table: &Table, chart: &BarChart) {
     let markdown = table.to_markdown();
     println!();
     println!("{markdown}");
     for (file, contents) in [
-        (format!("{name}-table.md"), markdown),
+        (format!("{name}-table.txt"), markdown),
         (format!("{name}.svg"), chart.to_svg()),
     ] {
         if let Err(e) = figures.write(&file, &contents) {
