@@ -36,6 +36,6 @@ where
 /// Runs a long computation on the loop itself, one `step` at a time, giving the loop
 /// back between steps. `step` returns `Continue` while there is more to do and `Break`
 /// with the result when it is finished.
-pub async fn in_slices<T>(mut step: impl FnMut() -> ControlFlow<T>) -> T {
+pub async fn in_slices<T>(step: impl FnMut() -> ControlFlow<T>) -> T {
     todo!("call step until it breaks, giving the loop back between two calls")
 }

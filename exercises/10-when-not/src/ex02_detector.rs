@@ -69,13 +69,19 @@ impl Detector {
         }
     }
 
-    /// `future`, watched under the name `task`.
-    pub fn watch<F: Future>(&self, task: &str, future: F) -> Watched<F> {
-        Watched {
-            task: task.to_string(),
-            inner: Box::pin(future),
-            detector: self.clone(),
-        }
+    /// The time now, on the detector's clock.
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// A poll longer than this is slow.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// Writes down one slow poll.
+    pub fn report(&self, slow: SlowPoll) {
+        self.reports.lock().unwrap().push(slow);
     }
 
     /// The slow polls seen so far, oldest first.
@@ -83,22 +89,29 @@ impl Detector {
         self.reports.lock().unwrap().clone()
     }
 }
-
-/// Given. A future under watch: it behaves exactly as the one inside.
-pub struct Watched<F> {
-    task: String,
-    /// Boxed so that `Watched` is `Unpin` and `poll` needs no unsafe pin projection.
-    inner: Pin<Box<F>>,
-    detector: Detector,
-}
 // ANCHOR_END: given
+
+/// A future under watch: it behaves exactly as the one inside.
+pub struct Watched<F> {
+    // Add what a poll needs: the task's name, the future inside (boxed, `Pin<Box<F>>`, so
+    // that `Watched` is `Unpin`), and the detector to report to (a clone). Then remove
+    // this placeholder, which only keeps `F` in use until then.
+    _placeholder: std::marker::PhantomData<F>,
+}
+
+impl Detector {
+    /// `future`, watched under the name `task`.
+    pub fn watch<F: Future>(&self, task: &str, future: F) -> Watched<F> {
+        todo!("wrap the future so that each of its polls is timed")
+    }
+}
 
 impl<F: Future> Future for Watched<F> {
     type Output = F::Output;
 
     /// Polls the future inside once, and reports the poll if it took longer than the
     /// limit. Returns what the inner poll returned.
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         todo!("read the clock, poll the inner future, read the clock again, report if too long")
     }
 }

@@ -30,21 +30,14 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
-
-/// Given. One request for the database thread: a closure that gets the connection.
-/// It answers its caller itself, through the oneshot it captured.
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
-/// Given. A SQLite database behind a thread of its own.
-pub struct Store {
-    /// Requests go to the database thread in order. A std channel: the thread blocks on
-    /// it, which is what a thread is for; async callers only ever `send`, which never
-    /// blocks (the channel is unbounded).
-    jobs: mpsc::Sender<Job>,
-    /// Joined by `shutdown`, so that the caller knows every queued write has been done.
-    worker: thread::JoinHandle<()>,
-}
 // ANCHOR_END: given
+
+/// A SQLite database behind a thread of its own.
+pub struct Store {
+    // Add the fields the store needs: how requests reach the database thread (the
+    // sending half of a channel of boxed closures, for example), and how `shutdown`
+    // waits for that thread to finish.
+}
 
 impl Store {
     /// Opens (or creates) the database at `path` and starts its thread. Fails if SQLite

@@ -276,8 +276,7 @@ fn heartbeat_during_batch(mode: &str, items: usize) -> Vec<f64> {
         running.store(false, Ordering::SeqCst);
         done.store(true, Ordering::SeqCst);
         beat.await.unwrap();
-        let late = late.lock().unwrap().clone();
-        late
+        late.lock().unwrap().clone()
     })
 }
 

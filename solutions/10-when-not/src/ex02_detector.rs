@@ -69,6 +69,39 @@ impl Detector {
         }
     }
 
+    /// The time now, on the detector's clock.
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// A poll longer than this is slow.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// Writes down one slow poll.
+    pub fn report(&self, slow: SlowPoll) {
+        self.reports.lock().unwrap().push(slow);
+    }
+
+    /// The slow polls seen so far, oldest first.
+    pub fn reports(&self) -> Vec<SlowPoll> {
+        self.reports.lock().unwrap().clone()
+    }
+}
+// ANCHOR_END: given
+
+/// A future under watch: it behaves exactly as the one inside.
+pub struct Watched<F> {
+    /// The name slow polls are reported under.
+    task: String,
+    /// Boxed so that `Watched` is `Unpin` and `poll` needs no unsafe pin projection.
+    inner: Pin<Box<F>>,
+    /// A clone: every watched future reports into the same list.
+    detector: Detector,
+}
+
+impl Detector {
     /// `future`, watched under the name `task`.
     pub fn watch<F: Future>(&self, task: &str, future: F) -> Watched<F> {
         Watched {
@@ -77,21 +110,7 @@ impl Detector {
             detector: self.clone(),
         }
     }
-
-    /// The slow polls seen so far, oldest first.
-    pub fn reports(&self) -> Vec<SlowPoll> {
-        self.reports.lock().unwrap().clone()
-    }
 }
-
-/// Given. A future under watch: it behaves exactly as the one inside.
-pub struct Watched<F> {
-    task: String,
-    /// Boxed so that `Watched` is `Unpin` and `poll` needs no unsafe pin projection.
-    inner: Pin<Box<F>>,
-    detector: Detector,
-}
-// ANCHOR_END: given
 
 impl<F: Future> Future for Watched<F> {
     type Output = F::Output;
@@ -99,18 +118,15 @@ impl<F: Future> Future for Watched<F> {
     /// Polls the future inside once, and reports the poll if it took longer than the
     /// limit. Returns what the inner poll returned.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let started = self.detector.clock.now();
+        let started = self.detector.now();
         // The same context goes in: the inner future's waker is the task's waker, so the
         // wrapper parks and wakes exactly when the inner future does.
         let outcome = self.inner.as_mut().poll(cx);
         // Every poll counts, the last one (Ready) too: a task can block on its way out.
-        let took = self.detector.clock.now() - started;
-        if took > self.detector.limit {
-            let report = SlowPoll {
-                task: self.task.clone(),
-                took,
-            };
-            self.detector.reports.lock().unwrap().push(report);
+        let took = self.detector.now() - started;
+        if took > self.detector.limit() {
+            let task = self.task.clone();
+            self.detector.report(SlowPoll { task, took });
         }
         outcome
     }

@@ -30,12 +30,13 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+// ANCHOR_END: given
 
-/// Given. One request for the database thread: a closure that gets the connection.
+/// One request for the database thread: a closure that gets the connection.
 /// It answers its caller itself, through the oneshot it captured.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
-/// Given. A SQLite database behind a thread of its own.
+/// A SQLite database behind a thread of its own.
 pub struct Store {
     /// Requests go to the database thread in order. A std channel: the thread blocks on
     /// it, which is what a thread is for; async callers only ever `send`, which never
@@ -44,7 +45,6 @@ pub struct Store {
     /// Joined by `shutdown`, so that the caller knows every queued write has been done.
     worker: thread::JoinHandle<()>,
 }
-// ANCHOR_END: given
 
 impl Store {
     /// Opens (or creates) the database at `path` and starts its thread. Fails if SQLite
