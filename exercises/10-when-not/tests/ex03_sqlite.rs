@@ -175,7 +175,7 @@ fn a_file_that_cannot_be_opened_is_an_error() {
 fn nothing_written_is_lost_on_shutdown() {
     let path = fresh_db("shutdown");
     let check = path.clone();
-    let finished_early = real_time(move || async move {
+    let (finished_early, polls) = real_time(move || async move {
         let store = Store::open(&path).expect("the database should open");
         store.create_table().await.expect("create the table");
         // The database thread is busy with a query that waits for the test's signal...
@@ -191,7 +191,11 @@ fn nothing_written_is_lost_on_shutdown() {
             poll_once(put.as_mut()).await;
         }
         drop(slow);
-        let shutdown = tokio::spawn(store.shutdown());
+        let polls = Arc::new(AtomicU64::new(0));
+        let shutdown = tokio::spawn(Counted {
+            inner: Box::pin(store.shutdown()),
+            polls: polls.clone(),
+        });
         for _ in 0..10 {
             tokio::task::yield_now().await;
         }
@@ -201,12 +205,17 @@ fn nothing_written_is_lost_on_shutdown() {
             .await
             .expect("shutdown panicked")
             .expect("shutdown should succeed");
-        finished_early
+        (finished_early, polls.load(Ordering::SeqCst))
     });
     assert!(
         !finished_early,
         "shutdown returned while the database thread was still busy, with fifty writes queued: \
          it should return only once they are done"
+    );
+    assert!(
+        polls <= 3,
+        "shutdown was polled {polls} times while the database thread finished its work: it \
+         should sleep until the thread is done, not look again and again"
     );
     let db = rusqlite::Connection::open(&check).expect("reopen the database");
     let rows: i64 = db

@@ -51,8 +51,8 @@ pub struct SlowPoll {
 /// Given. Watches futures and keeps the slow polls it saw.
 #[derive(Clone)]
 pub struct Detector {
-    /// A poll longer than this is reported. Tokio's guideline is that a task should not
-    /// go more than 10–100 µs between awaits; a test picks its own.
+    /// A poll longer than this is reported. A common rule of thumb is 10–100 µs between
+    /// awaits (Alice Ryhl, "Async: What is blocking?"); a test picks its own.
     limit: Duration,
     clock: Arc<dyn Clock>,
     /// Shared by every watched future, so one detector sees a whole program.

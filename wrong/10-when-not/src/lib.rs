@@ -25,6 +25,7 @@ mutation!("ex03-waits-on-the-loop", ex03_sqlite);
 mutation!("ex03-spins-for-the-answer", ex03_sqlite);
 mutation!("ex03-error-kills-the-thread", ex03_sqlite);
 mutation!("ex03-shutdown-does-not-wait", ex03_sqlite);
+mutation!("ex03-shutdown-spins", ex03_sqlite);
 mutation!("ex03-shutdown-drops-the-queue", ex03_sqlite);
 
 mutation!("ex04-tasks-one-by-one", ex04_cpu_pool);
