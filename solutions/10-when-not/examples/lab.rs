@@ -5,7 +5,8 @@
 //! (`-- --quick` for a short run that only prints). It prints four tables, writes them as
 //! Markdown files into `book/src/ch10-when-not/`, and draws their charts there, all from
 //! this one run.
-//! Everything is bounded: under a minute on a 2-core machine, a few seconds with --quick.
+//! Everything is bounded: about two minutes on a 2-core machine (most of it six clean
+//! builds of the small tool of 10.5), a few seconds with --quick.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -63,10 +64,7 @@ fn main() {
     } else {
         Figures::for_chapter(env!("CARGO_MANIFEST_DIR"), "ch10-when-not")
     };
-    let note = format!(
-        "{cpus} CPUs; bar: median, whisker: min–max of {} runs",
-        size.runs
-    );
+    let note = format!("{cpus} CPUs, {} runs", size.runs);
 
     // 1. Heartbeat lateness while a CPU batch runs, four ways.
     let modes = [
@@ -189,9 +187,7 @@ fn main() {
         "The line tool: clean debug build (shorter is better)",
         Unit::Nanos,
     )
-    .note(format!(
-        "{cpus} CPUs; bar: median, whisker: min–max of {builds} builds"
-    ));
+    .note(format!("{cpus} CPUs, {builds} builds"));
     for version in &versions {
         let build = if version.builds.is_empty() {
             "not measured (--quick)".to_string()
