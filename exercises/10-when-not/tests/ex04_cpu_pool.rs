@@ -71,6 +71,17 @@ fn work_gives_the_same_answer_everywhere() {
 }
 
 #[test]
+fn the_batch_gives_the_known_answers() {
+    // The Collatz steps of 1..=1000 and of 1..=2000, summed (computed once, elsewhere).
+    let answers = timeout(|| on_threads(vec![1, 2], 2, work));
+    assert_eq!(
+        answers,
+        vec![59_542, 134_100],
+        "on_threads(vec![1, 2], 2, work) should give work(1) and work(2), in order"
+    );
+}
+
+#[test]
 fn an_empty_batch_is_an_empty_answer() {
     let (threads, rayon) = timeout(|| {
         (
