@@ -152,6 +152,11 @@ fn a_failed_query_is_an_error_and_the_store_goes_on() {
         matches!(failure, Some(StoreError::Sql(_))),
         "a bad query should come back to its caller as StoreError::Sql, got {failure:?}"
     );
+    let said = failure.map(|error| error.to_string()).unwrap_or_default();
+    assert!(
+        said.starts_with("the database refused: ") && said.contains("syntax error"),
+        "the error should say what SQLite said, got {said:?}"
+    );
     assert_eq!(
         after,
         Ok(Some("here".to_string())),
