@@ -29,7 +29,8 @@ fn feed(max: usize, chunks: &[&[u8]]) -> Vec<Decoded> {
             buf.extend_from_slice(&chunk);
             loop {
                 let answer = codec.decode(&mut buf).map_err(|e| e.to_string());
-                let more = matches!(answer, Ok(Some(_)));
+                // A codec that hands out the same frame for ever is wrong: stop looking.
+                let more = matches!(answer, Ok(Some(_))) && answers.len() < 20;
                 answers.push(answer);
                 if !more {
                     break;
