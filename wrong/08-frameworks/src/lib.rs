@@ -36,6 +36,14 @@ mutation!("ex04-one-at-a-time", ex04_runtimes);
 mutation!("ex04-reader-per-line", ex04_runtimes);
 mutation!("ex04-tokio-spawn", ex04_runtimes);
 
+mutation!("ex05-lag-skipped", ex05_chat);
+mutation!("ex05-no-limit", ex05_chat);
+mutation!("ex05-one-counter", ex05_chat);
+mutation!("ex05-permit-not-kept", ex05_chat);
+mutation!("ex05-poll-ignores-after", ex05_chat);
+mutation!("ex05-poll-sleeps-and-looks", ex05_chat);
+mutation!("ex05-shutdown-at-once", ex05_chat);
+
 mutation!("ex06-naive-read", ex06_select);
 mutation!("ex06-polls-outgoing", ex06_select);
 mutation!("ex06-silent-shutdown", ex06_select);
