@@ -30,6 +30,9 @@ pub struct Config {
     pub room_capacity: usize,
     /// How long a long poll waits for a message before it answers with none.
     pub poll_timeout: Duration,
+    /// The bytes each WebSocket keeps ready for reading. axum's default, 128 KiB, is
+    /// reserved up front for every connection, so it sets the memory an idle one costs.
+    pub read_buffer: usize,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             max_connections: 10_000,
             room_capacity: 64,
             poll_timeout: Duration::from_secs(30),
+            read_buffer: 4 * 1024,
         }
     }
 }
@@ -208,6 +212,7 @@ async fn websocket(
     Query(who): Query<Who>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let upgrade = upgrade.read_buffer_size(chat.inner.config.read_buffer);
     chat.accept(upgrade, room, who.name)
 }
 

@@ -29,6 +29,7 @@ fn config() -> Config {
         max_connections: 100,
         room_capacity: 8,
         poll_timeout: Duration::from_secs(30),
+        read_buffer: 4 * 1024,
     }
 }
 
