@@ -169,6 +169,7 @@ pub fn title_deferred() -> Deferred<String> {
 pub fn title_with_combinators(
     fetch: impl Future<Output = Result<String, Failure>>,
 ) -> impl Future<Output = Result<String, Failure>> {
+    let _ = &fetch;
     async { todo!("fetch.and_then(..).or_else(..).and_then(..).map_err(..)") }
 }
 

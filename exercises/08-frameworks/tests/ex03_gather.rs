@@ -8,7 +8,6 @@ mod common;
 use ch08_frameworks::ex03_gather::{FetchError, Service, fetch_all};
 use common::{paused, poll_limit};
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,24 +45,22 @@ impl Drop for InFlight<'_> {
 }
 
 impl Service for Slow {
-    fn call(&self, id: u32) -> impl Future<Output = Result<String, String>> + Send {
-        async move {
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-            let mut guard = InFlight {
-                service: self,
-                done: false,
-            };
-            let (delay, answer) = self
-                .plan
-                .get(&id)
-                .cloned()
-                .unwrap_or((ms(10), Ok(format!("item {id}"))));
-            sleep(delay).await;
-            guard.done = true;
-            self.finished.lock().unwrap().push(id);
-            answer
-        }
+    async fn call(&self, id: u32) -> Result<String, String> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        let mut guard = InFlight {
+            service: self,
+            done: false,
+        };
+        let (delay, answer) = self
+            .plan
+            .get(&id)
+            .cloned()
+            .unwrap_or((ms(10), Ok(format!("item {id}"))));
+        sleep(delay).await;
+        guard.done = true;
+        self.finished.lock().unwrap().push(id);
+        answer
     }
 }
 

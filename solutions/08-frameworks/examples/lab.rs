@@ -268,6 +268,9 @@ fn tornado_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// How to start one of the servers.
+type Starter = Box<dyn Fn() -> Command>;
+
 fn coordinate(quick: bool) {
     let (sizes, runs, rounds): (&[usize], usize, usize) = if quick {
         (&[100, 1_000], 1, 3)
@@ -284,7 +287,7 @@ fn coordinate(quick: bool) {
             "python3 with tornado not found: the Tornado rows are left out (pip install tornado)"
         );
     }
-    let rust = |read_buffer: usize| -> Box<dyn Fn() -> Command> {
+    let rust = |read_buffer: usize| -> Starter {
         let me = me.clone();
         Box::new(move || {
             let mut c = Command::new(&me);
@@ -292,7 +295,7 @@ fn coordinate(quick: bool) {
             c
         })
     };
-    let mut servers: Vec<(&str, Box<dyn Fn() -> Command>)> = vec![
+    let mut servers: Vec<(&str, Starter)> = vec![
         (
             "Rust: axum, 128 KiB read buffers (axum's default)",
             rust(128 * 1024),
