@@ -7,7 +7,7 @@
 mod common;
 
 use ch08_frameworks::ex02_codec::{LineCodec, LineError, NotUtf8, serve};
-use common::real;
+use common::{poll_limit, real};
 use std::time::Duration;
 use support::{PATIENCE, timeout};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -147,8 +147,10 @@ const MAX: usize = 16;
 async fn start_server() -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // `serve` waits in `accept`: it is woken once per connection (a few in each test),
+    // never polled again and again.
     tokio::spawn(async move {
-        if let Err(e) = serve(listener, MAX).await {
+        if let Err(e) = poll_limit("serve", 20, serve(listener, MAX)).await {
             panic!("the server stopped: {e}");
         }
     });
