@@ -7,7 +7,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
 /// A waker that counts how often it is woken.
 pub struct Counter(AtomicUsize);
@@ -71,48 +70,26 @@ impl<F: Future> Future for PollLimit<F> {
     }
 }
 
-/// Runs an async test body on a current-thread tokio runtime whose clock is paused (it
-/// jumps ahead whenever every task waits on a timer), under the course's time limit.
-/// A body that waits forever on virtual time fails after a virtual hour, and one that is
-/// polled without end (something in it spins, so the clock never moves) fails at once.
+/// Runs an async test body with tokio's clock paused (`support::tokio::paused`: time jumps
+/// ahead whenever every task waits on a timer, and a body stuck for good fails as a
+/// deadlock). The body is also given a budget of polls, so that one that spins (and so
+/// never lets the clock move) fails at once with a message that says so.
 pub fn paused<F, Fut, T>(body: F) -> T
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = T>,
     T: Send + 'static,
 {
-    support::timeout(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .expect("a tokio runtime");
-        runtime.block_on(async move {
-            let body = poll_limit("the test", 10_000, body());
-            match tokio::time::timeout(Duration::from_secs(3600), body).await {
-                Ok(value) => value,
-                Err(_) => panic!(
-                    "probably a deadlock: the test was still waiting after an hour of \
-                     (virtual) time"
-                ),
-            }
-        })
-    })
+    support::tokio::paused(move || poll_limit("the test", 10_000, body()))
 }
 
-/// Runs an async test body on a current-thread tokio runtime with the real clock (for
-/// tests on real sockets), under the course's time limit.
+/// Runs an async test body on the real clock (for tests on real sockets), under the
+/// course's time limit.
 pub fn real<F, Fut, T>(body: F) -> T
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = T>,
     T: Send + 'static,
 {
-    support::timeout(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        runtime.block_on(body())
-    })
+    support::tokio::real_time(body)
 }
