@@ -295,13 +295,16 @@ fn coordinate(quick: bool) {
             c
         })
     };
-    let mut servers: Vec<(&str, Starter)> = vec![
+    // (name in the tables, name in the charts, how to start it)
+    let mut servers: Vec<(&str, &str, Starter)> = vec![
         (
             "Rust: axum, 128 KiB read buffers (axum's default)",
+            "axum, 128 KiB buffers",
             rust(128 * 1024),
         ),
         (
             "Rust: axum, 4 KiB read buffers (08.5's default)",
+            "axum, 4 KiB buffers",
             rust(4 * 1024),
         ),
     ];
@@ -309,6 +312,7 @@ fn coordinate(quick: bool) {
         let script = script.clone();
         servers.push((
             "Python: Tornado chat",
+            "Tornado",
             Box::new(move || {
                 let mut c = Command::new("python3");
                 c.arg(&script);
@@ -323,7 +327,7 @@ fn coordinate(quick: bool) {
         .collect();
     let started = Instant::now();
     for run in 1..=runs {
-        for (s, (name, command)) in servers.iter().enumerate() {
+        for (s, (name, _, command)) in servers.iter().enumerate() {
             for (z, &n) in sizes.iter().enumerate() {
                 let m = measure(command(), n, rounds);
                 println!(
@@ -362,8 +366,8 @@ fn coordinate(quick: bool) {
         Unit::Bytes,
     );
     let mut p99_chart =
-        BarChart::new("One message to every client in the room: p99", Unit::Nanos).log_scale();
-    for (s, (name, _)) in servers.iter().enumerate() {
+        BarChart::new("One message to a room: p99 arrival", Unit::Nanos).log_scale();
+    for (s, (name, short, _)) in servers.iter().enumerate() {
         for (z, &n) in sizes.iter().enumerate() {
             let bytes = samples(s, z, |m| m.bytes_per_connection);
             let p50 = samples(s, z, |m| m.p50);
@@ -379,9 +383,12 @@ fn coordinate(quick: bool) {
                 Unit::Nanos.range(&p50),
                 Unit::Nanos.range(&p99),
             ]);
-            p99_chart = p99_chart.bar(format!("{name}, {n} clients"), p99);
+            p99_chart = p99_chart.bar(
+                format!("{short}, {} clients", Unit::Count.format(n as f64)),
+                p99,
+            );
             if z == largest {
-                memory_chart = memory_chart.bar(name.to_string(), bytes);
+                memory_chart = memory_chart.bar(short.to_string(), bytes);
             }
         }
     }
