@@ -1,0 +1,51 @@
+//! Exercise 08.3: tokio as asyncio: `gather` with a limit, a per-call timeout, and the rest
+//! cancelled on the first error.
+//!
+//! The page is `book/src/ch08-frameworks/gather.md`.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// A slow remote service: one call per item id.
+pub trait Service: Send + Sync + 'static {
+    /// Fetches item `id`. Dropping the future cancels the call.
+    fn call(&self, id: u32) -> impl Future<Output = Result<String, String>> + Send;
+}
+
+/// Why `fetch_all` gave up. The first error wins; the calls still running are cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// The call for `id` took longer than the per-call limit.
+    Timeout { id: u32 },
+    /// The service answered the call for `id` with an error.
+    Failed { id: u32, reason: String },
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchError::Timeout { id } => write!(f, "item {id}: the call timed out"),
+            FetchError::Failed { id, reason } => write!(f, "item {id}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// Fetches every id, at most `limit` calls at a time, each call given at most `per_call`.
+/// Returns the items in the order of `ids`, or the first error; on an error, the calls
+/// still in flight are cancelled before this returns.
+pub async fn fetch_all<S: Service>(
+    service: Arc<S>,
+    ids: Vec<u32>,
+    limit: usize,
+    per_call: Duration,
+) -> Result<Vec<String>, FetchError> {
+    todo!(
+        "a Semaphore, a JoinSet of tasks that each hold a permit around a timed call, then join_next"
+    )
+}
