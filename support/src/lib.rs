@@ -4,6 +4,9 @@
 //!   a learner's answer fails with a message instead of hanging the run.
 //! - [`Rendezvous`]: prove that pieces of work ran *at the same time*, without a stopwatch.
 //! - [`Timeline`]: record named spans per thread or task and draw them as an SVG timeline.
+//! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
+//! - [`tokio`] (feature `tokio`): async test bodies on a paused clock, under the same
+//!   limits.
 //!
 //! ```
 //! use support::{Kind, Timeline, timeout};
@@ -18,11 +21,15 @@
 //! assert_eq!(spans[0].label, "think");
 //! ```
 
+pub mod chart;
 #[cfg(feature = "mutations")]
 pub mod mutations;
 mod rendezvous;
 mod timeline;
 mod timeout;
+#[cfg(feature = "tokio")]
+#[path = "tokio_rt.rs"]
+pub mod tokio;
 
 pub use rendezvous::{PATIENCE, Rendezvous};
 pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
