@@ -156,12 +156,10 @@ pub fn request_line(len: usize) -> Vec<u8> {
     line
 }
 
-// ANCHOR: classify
 /// Which kind of failure `error` is.
 pub fn classify(error: &io::Error) -> Failure {
     todo!("match on error.kind(): refused, reset (and its cousins), timed out, or other")
 }
-// ANCHOR_END: classify
 
 /// Opens `count` connections, the i-th to `targets[i % targets.len()]`, each within
 /// `timeout`. Stops at the first failure, which it counts in `errors`: once connecting
@@ -172,7 +170,9 @@ pub fn open_idle(
     timeout: Duration,
     errors: &mut Errors,
 ) -> Vec<TcpStream> {
-    todo!("connect_timeout to each target in turn; keep the streams; stop at the first error, counted")
+    todo!(
+        "connect_timeout to each target in turn; keep the streams; stop at the first error, counted"
+    )
 }
 
 /// One active client (for `run_active`): connects to `target`, then makes up to `plan.requests` round trips,
@@ -223,16 +223,18 @@ pub fn one_client(target: SocketAddr, plan: &Plan, deadline: Instant) -> Active 
     }
 }
 
-// ANCHOR: run_active
 /// Runs `plan.active` clients at the same time, each on its own thread, against
 /// `plan.targets[0]`, and merges what they measured.
 pub fn run_active(plan: &Plan) -> Active {
-    todo!("one thread per client (thread::scope), each running one_client; then merge their histograms and counts")
+    todo!(
+        "one thread per client (thread::scope), each running one_client; then merge their histograms and counts"
+    )
 }
-// ANCHOR_END: run_active
 
 /// Checks the plan, opens the idle connections, runs the active clients while the idle
 /// ones stay open, then closes everything.
 pub fn run(plan: &Plan) -> Result<Report, PlanError> {
-    todo!("refuse a plan with no target or a target that is not loopback; hold the idle connections while run_active runs")
+    todo!(
+        "refuse a plan with no target or a target that is not loopback; hold the idle connections while run_active runs"
+    )
 }

@@ -81,5 +81,7 @@ pub fn accept_loop<L: Accept>(
     pause: impl FnMut(Duration),
     serve: impl FnMut(TcpStream),
 ) -> io::Error {
-    todo!("loop on accept: serve a stream, retry a per-connection error, pause and double the wait when out of resources")
+    todo!(
+        "loop on accept: serve a stream, retry a per-connection error, pause and double the wait when out of resources"
+    )
 }

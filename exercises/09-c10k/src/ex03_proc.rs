@@ -24,12 +24,10 @@ pub struct Sample {
 /// Linux that matters (`getconf CLK_TCK`).
 pub const TICKS_PER_SECOND: u64 = 100;
 
-// ANCHOR: parse_status
 /// Reads `VmRSS` (in bytes) and `Threads` from the text of `/proc/PID/status`.
 pub fn parse_status(status: &str) -> (Option<u64>, Option<u64>) {
     todo!("find the VmRSS: and Threads: lines; VmRSS is in kB")
 }
-// ANCHOR_END: parse_status
 
 /// Reads the CPU time (user + system) from the text of `/proc/PID/stat`, whose times are
 /// in clock ticks.

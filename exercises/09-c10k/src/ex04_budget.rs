@@ -43,10 +43,10 @@ pub async fn echo(stream: TcpStream) -> io::Result<()> {
     }
 }
 
-// ANCHOR: serve
 /// Accepts clients for ever; serves at most `limit` at once, each in a task of its own,
 /// and refuses the others with [`BUSY`]. Returns only if `accept` fails.
 pub async fn serve(listener: TcpListener, limit: usize) -> io::Result<()> {
-    todo!("a Semaphore of `limit` permits; try_acquire_owned for each client; the permit lives in its task")
+    todo!(
+        "a Semaphore of `limit` permits; try_acquire_owned for each client; the permit lives in its task"
+    )
 }
-// ANCHOR_END: serve

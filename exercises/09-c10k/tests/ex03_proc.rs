@@ -80,7 +80,7 @@ mod linux {
             .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap())
             .collect();
         for _ in 0..THREADS {
-            std::thread::spawn(|| std::thread::park());
+            std::thread::spawn(std::thread::park);
         }
         let start = own_cpu();
         let mut spin = 0u64;

@@ -28,7 +28,7 @@ def run_asyncio(use_uvloop):
 
     async def main():
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Echo, "127.0.0.1", 0, backlog=1024)
+        server = await loop.create_server(Echo, "127.0.0.1", 0, backlog=4096)
         report(server.sockets[0])
         await server.serve_forever()
 
@@ -60,7 +60,7 @@ def run_threads():
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
+    listener.listen(4096)
     report(listener)
     told = False
     while True:
@@ -89,7 +89,7 @@ def run_gevent():
     def handle(conn, _address):
         serve_socket(conn)
 
-    server = StreamServer(("127.0.0.1", 0), handle, backlog=1024)
+    server = StreamServer(("127.0.0.1", 0), handle, backlog=4096)
     server.init_socket()
     report(server.socket)
     server.serve_forever()

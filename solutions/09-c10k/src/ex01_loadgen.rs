@@ -156,7 +156,6 @@ pub fn request_line(len: usize) -> Vec<u8> {
     line
 }
 
-// ANCHOR: classify
 /// Which kind of failure `error` is.
 pub fn classify(error: &io::Error) -> Failure {
     use io::ErrorKind::*;
@@ -171,7 +170,6 @@ pub fn classify(error: &io::Error) -> Failure {
         _ => Failure::Other,
     }
 }
-// ANCHOR_END: classify
 
 /// Opens `count` connections, the i-th to `targets[i % targets.len()]`, each within
 /// `timeout`. Stops at the first failure, which it counts in `errors`: once connecting
@@ -243,7 +241,6 @@ pub fn one_client(target: SocketAddr, plan: &Plan, deadline: Instant) -> Active 
     }
 }
 
-// ANCHOR: run_active
 /// Runs `plan.active` clients at the same time, each on its own thread, against
 /// `plan.targets[0]`, and merges what they measured.
 pub fn run_active(plan: &Plan) -> Active {
@@ -275,7 +272,6 @@ pub fn run_active(plan: &Plan) -> Active {
     }
     total
 }
-// ANCHOR_END: run_active
 
 /// Checks the plan, opens the idle connections, runs the active clients while the idle
 /// ones stay open, then closes everything.
@@ -284,10 +280,9 @@ pub fn run(plan: &Plan) -> Result<Report, PlanError> {
         return Err(PlanError::NoTarget);
     }
     // Refuse before connecting anywhere.
-    if let Some(addr) = plan.targets.iter().find(|a| !a.ip().is_loopback()) {
-        if !plan.allow_remote {
-            return Err(PlanError::NotLoopback(*addr));
-        }
+    let remote = plan.targets.iter().find(|a| !a.ip().is_loopback());
+    if let (Some(addr), false) = (remote, plan.allow_remote) {
+        return Err(PlanError::NotLoopback(*addr));
     }
     let mut idle_errors = Errors::default();
     // Kept in a named binding until the end: the idle connections must stay open while

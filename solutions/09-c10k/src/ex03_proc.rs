@@ -24,7 +24,6 @@ pub struct Sample {
 /// Linux that matters (`getconf CLK_TCK`).
 pub const TICKS_PER_SECOND: u64 = 100;
 
-// ANCHOR: parse_status
 /// Reads `VmRSS` (in bytes) and `Threads` from the text of `/proc/PID/status`.
 pub fn parse_status(status: &str) -> (Option<u64>, Option<u64>) {
     let mut rss = None;
@@ -45,7 +44,6 @@ pub fn parse_status(status: &str) -> (Option<u64>, Option<u64>) {
     }
     (rss, threads)
 }
-// ANCHOR_END: parse_status
 
 /// Reads the CPU time (user + system) from the text of `/proc/PID/stat`, whose times are
 /// in clock ticks.

@@ -43,7 +43,6 @@ pub async fn echo(stream: TcpStream) -> io::Result<()> {
     }
 }
 
-// ANCHOR: serve
 /// Accepts clients for ever; serves at most `limit` at once, each in a task of its own,
 /// and refuses the others with [`BUSY`]. Returns only if `accept` fails.
 pub async fn serve(listener: TcpListener, limit: usize) -> io::Result<()> {
@@ -72,4 +71,3 @@ pub async fn serve(listener: TcpListener, limit: usize) -> io::Result<()> {
         }
     }
 }
-// ANCHOR_END: serve
