@@ -1205,3 +1205,64 @@ fn machine_limits() -> Table {
     }
     table
 }
+
+/// The lab's own logic on small numbers: each Rust server echoes for the load generator
+/// of 09.1, and the helpers read what the load-generator process writes.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ch09_c10k::ex01_loadgen::run;
+
+    fn check(name: &str, serve: fn(TcpListener)) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // The server runs for ever; the test process ends it.
+        thread::spawn(move || serve(listener));
+        let plan = Plan {
+            idle: 20,
+            active: 4,
+            requests: 50,
+            line_len: LINE,
+            ..Plan::new(addr)
+        };
+        let report = support::timeout(move || run(&plan).unwrap());
+        assert_eq!(report.idle_held, 20, "{name}");
+        assert_eq!(report.active.completed, 200, "{name}: {report:?}");
+        assert_eq!(report.active.errors.total(), 0, "{name}");
+    }
+
+    #[test]
+    fn every_rust_server_echoes_while_idle_clients_wait() {
+        check("threads", serve_threads);
+        check("green", serve_green);
+        check("tokio current_thread", |l| serve_tokio(l, false));
+        check("tokio multi-thread", |l| serve_tokio(l, true));
+        check("smol", serve_smol);
+    }
+
+    #[test]
+    fn a_pool_with_its_workers_held_by_idle_clients_answers_nobody() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || serve_pool(listener, 2));
+        let plan = Plan {
+            idle: 2,
+            active: 1,
+            time_limit: Duration::from_millis(300),
+            ..Plan::new(addr)
+        };
+        let report = support::timeout(move || run(&plan).unwrap());
+        assert_eq!(report.active.completed, 0);
+        assert_eq!(report.active.errors.timed_out, 1);
+    }
+
+    #[test]
+    fn the_load_generators_replies_are_read_back() {
+        let (n, errors) = held("1200 0 3 1 0");
+        assert_eq!(n, 1200);
+        assert_eq!((errors.reset, errors.timed_out), (3, 1));
+        assert_eq!(describe_errors(&errors), "3 reset, 1 timed out");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(999), "999");
+    }
+}
