@@ -791,7 +791,7 @@ fn probe(
         "the server's open files (EMFILE)".to_string()
     } else if everything.contains("thread") {
         format!("the server's threads: {first}")
-    } else if fds + 20 >= open_files_limit() {
+    } else if fds.saturating_add(20) >= open_files_limit() {
         // Some servers (uvloop) say nothing; their descriptor count says it for them.
         "the server's open files (it said nothing)".to_string()
     } else if errors.total() > 0 {
@@ -1113,12 +1113,14 @@ fn write_figures(
 
 /// This process's open-files limit, which the servers it starts inherit.
 fn open_files_limit() -> u64 {
-    let mut files = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) };
-    files.rlim_cur as u64
+    // "Max open files            20000                20000                files"
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+            line.split_whitespace().nth(3)?.parse().ok()
+        })
+        .unwrap_or(u64::MAX)
 }
 
 /// The limits of this machine that a C10K server meets, read from where the kernel keeps
