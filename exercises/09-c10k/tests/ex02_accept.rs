@@ -74,21 +74,33 @@ fn child_main() {
         failures: AtomicU64::new(0),
         pauses: AtomicU64::new(0),
     };
-    let error = accept_loop(
-        &counting,
-        BACKOFF,
-        |wait| {
-            let pauses = counting.pauses.fetch_add(1, Ordering::SeqCst) + 1;
-            let failures = counting.failures.load(Ordering::SeqCst);
-            println!("pause {} {pauses} {failures}", wait.as_micros());
-            thread::sleep(wait);
-        },
-        |stream| {
-            println!("accepted");
-            thread::spawn(move || echo(stream));
-        },
-    );
-    println!("loop ended: {error}");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        accept_loop(
+            &counting,
+            BACKOFF,
+            |wait| {
+                let pauses = counting.pauses.fetch_add(1, Ordering::SeqCst) + 1;
+                let failures = counting.failures.load(Ordering::SeqCst);
+                println!("pause {} {pauses} {failures}", wait.as_micros());
+                thread::sleep(wait);
+            },
+            |stream| {
+                println!("accepted");
+                thread::spawn(move || echo(stream));
+            },
+        )
+    }));
+    match outcome {
+        Ok(error) => println!("loop ended: {error}"),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            println!("loop ended: panicked: {message}");
+        }
+    }
 }
 
 fn echo(stream: TcpStream) {
@@ -163,6 +175,9 @@ impl Server {
                 )
             });
             // libtest's "test name ... " may start the line: look inside it.
+            if let Some((_, rest)) = line.split_once("loop ended: panicked: ") {
+                panic!("accept_loop panicked in the child server: {rest}");
+            }
             if let Some((_, rest)) = line.split_once("loop ended: ") {
                 panic!(
                     "accept_loop returned ({rest}) when the process ran out of files: it \
@@ -182,6 +197,18 @@ impl Server {
         }
     }
 
+    /// If the child's accept loop has ended, fails with what it said.
+    fn last_words(&self) {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(std::time::Duration::from_millis(500))
+        {
+            if let Some((_, rest)) = line.split_once("loop ended: ") {
+                panic!("accept_loop ended in the child server: {rest}");
+            }
+        }
+    }
+
     /// The next pause: (wait in µs, pauses so far, failed accepts so far).
     fn pause(&self) -> (u64, u64, u64) {
         let rest = self.expect("pause");
@@ -196,8 +223,12 @@ struct Client {
 }
 
 impl Client {
-    fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect to the child server");
+    fn connect(server: &Server) -> Client {
+        let stream = TcpStream::connect(server.addr).unwrap_or_else(|e| {
+            // The child is gone: its last words say why.
+            server.last_words();
+            panic!("could not connect to the child server: {e}")
+        });
         stream.set_read_timeout(Some(PATIENCE)).unwrap();
         Client {
             reader: BufReader::new(stream.try_clone().unwrap()),
@@ -209,12 +240,18 @@ impl Client {
         self.stream.write_all(line.as_bytes()).unwrap();
     }
 
-    fn receive(&mut self, expected: &str, when: &str) {
+    fn receive(&mut self, expected: &str, when: &str, server: &Server) {
         let mut back = String::new();
         match self.reader.read_line(&mut back) {
             Ok(_) if back == expected => {}
-            Ok(_) => panic!("{when}: expected the echo {expected:?}, got {back:?}"),
-            Err(e) => panic!("{when}: no echo of {expected:?} within 5 s ({e})"),
+            Ok(_) => {
+                server.last_words();
+                panic!("{when}: expected the echo {expected:?}, got {back:?}")
+            }
+            Err(e) => {
+                server.last_words();
+                panic!("{when}: no echo of {expected:?} within 5 s ({e})")
+            }
         }
     }
 }
@@ -224,13 +261,17 @@ impl Client {
 fn exhaust(server: &Server) -> (Vec<Client>, Client) {
     let mut clients = Vec::new();
     for i in 0..server.capacity {
-        let mut client = Client::connect(server.addr);
+        let mut client = Client::connect(server);
         let line = format!("client {i}\n");
         client.send(&line);
-        client.receive(&line, "a client while the server had descriptors to spare");
+        client.receive(
+            &line,
+            "a client while the server had descriptors to spare",
+            server,
+        );
         clients.push(client);
     }
-    let mut waiting = Client::connect(server.addr);
+    let mut waiting = Client::connect(server);
     waiting.send("waiting\n");
     (clients, waiting)
 }
@@ -284,6 +325,7 @@ fn clients_already_connected_are_served_while_out_of_files() {
                 client.receive(
                     &line,
                     "a connected client while the server was out of files",
+                    &server,
                 );
             }
             server.pause();
@@ -305,6 +347,7 @@ fn a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over() {
             waiting.receive(
                 "waiting\n",
                 "the client that waited in the backlog, once a descriptor was free",
+                &server,
             );
             // Full again: the next failure starts a new round of pauses.
             let (wait, _, _) = server.pause();
