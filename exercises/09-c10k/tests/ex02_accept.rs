@@ -359,3 +359,61 @@ fn a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over() {
         },
     );
 }
+
+/// A listener that fails in a scripted way, for the decisions that need no real shortage.
+struct Scripted {
+    errors: std::sync::Mutex<Vec<io::Error>>,
+    calls: AtomicU64,
+}
+
+impl Accept for Scripted {
+    fn accept(&self) -> io::Result<TcpStream> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut errors = self.errors.lock().unwrap();
+        Err(if errors.is_empty() {
+            io::Error::other("the script ran out: the loop should have returned by now")
+        } else {
+            errors.remove(0)
+        })
+    }
+}
+
+#[test]
+fn errors_are_told_apart_retry_pause_or_return() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    timeout(|| {
+        let broken = io::Error::new(io::ErrorKind::InvalidInput, "the listener is broken");
+        let listener = Scripted {
+            errors: std::sync::Mutex::new(vec![
+                io::Error::from(io::ErrorKind::ConnectionAborted),
+                io::Error::from(io::ErrorKind::Interrupted),
+                io::Error::from_raw_os_error(24), // EMFILE
+                io::Error::from_raw_os_error(24),
+                broken,
+            ]),
+            calls: AtomicU64::new(0),
+        };
+        let mut pauses = Vec::new();
+        let error = accept_loop(
+            &listener,
+            BACKOFF,
+            |wait| pauses.push(wait),
+            |_| panic!("nothing was accepted"),
+        );
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::InvalidInput,
+            "an error that is neither one connection's nor a lack of resources must be \
+             returned; got {error}"
+        );
+        assert_eq!(listener.calls.load(Ordering::SeqCst), 5);
+        assert_eq!(
+            pauses,
+            [BACKOFF.first, BACKOFF.first * 2],
+            "an aborted connection and an interrupted call are retried at once; each \
+             EMFILE is followed by a pause"
+        );
+    });
+}
