@@ -50,6 +50,7 @@ fn stat_gives_user_plus_system_time_even_with_an_odd_name() {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::*;
+    use ch09_c10k::ex03_proc::unmeasured;
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
 
@@ -175,6 +176,12 @@ mod linux {
             let me = sample(std::process::id()).expect("sample this process");
             assert!(me.rss_bytes.unwrap() > 0 && me.threads.unwrap() >= 1);
             assert!(me.open_fds.unwrap() >= 3 && me.cpu.is_some());
+            // What the lab prints instead of zeros where there is no /proc.
+            assert!(unmeasured(&me).is_empty());
+            assert_eq!(
+                unmeasured(&Sample::default()),
+                ["resident memory", "CPU time", "threads", "open descriptors"]
+            );
         });
     }
 }
