@@ -1,6 +1,6 @@
 //! Tests for exercise 09.1: the load generator, run against small servers inside the test.
 
-use ch09_c10k::ex01_loadgen::{Failure, Plan, PlanError, classify, run};
+use ch09_c10k::ex01_loadgen::{Errors, Failure, Plan, PlanError, classify, run};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -19,6 +19,8 @@ enum Behaviour {
     Reset,
     /// Reads and never answers.
     Silent,
+    /// Answers every line with another line.
+    Wrong,
 }
 
 /// A thread-per-connection server on 127.0.0.1 that counts the connections it accepts.
@@ -53,6 +55,16 @@ fn serve(stream: TcpStream, behaviour: Behaviour) {
             let mut first = [0u8; 1];
             let _ = stream.peek(&mut first);
             drop(stream);
+        }
+        Behaviour::Wrong => {
+            let mut reader = BufReader::new(&stream);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line) {
+                if n == 0 || (&stream).write_all(b"no\n").is_err() {
+                    return;
+                }
+                line.clear();
+            }
         }
         Behaviour::Silent => {
             let mut sink = [0u8; 1024];
@@ -229,7 +241,14 @@ fn a_remote_target_is_refused_before_connecting() {
             ..Plan::new(local)
         };
         match run(&plan) {
-            Err(PlanError::NotLoopback(addr)) => assert_eq!(addr, remote),
+            Err(error @ PlanError::NotLoopback(addr)) => {
+                assert_eq!(addr, remote);
+                assert!(
+                    error
+                        .to_string()
+                        .contains("192.0.2.1:7 is not a loopback address")
+                );
+            }
             other => panic!(
                 "a plan with a target that is not loopback must be refused with \
                  PlanError::NotLoopback, before connecting anywhere; got {other:?}"
@@ -247,6 +266,28 @@ fn a_remote_target_is_refused_before_connecting() {
             })
             .err(),
             Some(PlanError::NoTarget)
+        );
+    });
+}
+
+#[test]
+fn an_answer_that_is_not_the_echo_is_counted_as_other() {
+    timeout(|| {
+        let (addr, _) = server(Behaviour::Wrong);
+        let plan = Plan {
+            active: 2,
+            ..Plan::new(addr)
+        };
+        let report = run(&plan).expect("a loopback plan must be accepted");
+        assert_eq!(report.active.completed, 0);
+        assert_eq!(
+            report.active.errors,
+            Errors {
+                other: 2,
+                ..Errors::default()
+            },
+            "a server that answers something else than the echo is an `Other` failure, \
+             once per client"
         );
     });
 }
