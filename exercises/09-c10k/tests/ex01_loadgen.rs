@@ -289,5 +289,12 @@ fn an_answer_that_is_not_the_echo_is_counted_as_other() {
             "a server that answers something else than the echo is an `Other` failure, \
              once per client"
         );
+        let mixed = Errors {
+            refused: 1,
+            reset: 2,
+            timed_out: 3,
+            other: 4,
+        };
+        assert_eq!(mixed.total(), 10);
     });
 }
