@@ -21,6 +21,8 @@ enum Behaviour {
     Silent,
     /// Answers every line with another line.
     Wrong,
+    /// Sends back the first half of the first line, then hangs up.
+    HalfEcho,
 }
 
 /// A thread-per-connection server on 127.0.0.1 that counts the connections it accepts.
@@ -55,6 +57,12 @@ fn serve(stream: TcpStream, behaviour: Behaviour) {
             let mut first = [0u8; 1];
             let _ = stream.peek(&mut first);
             drop(stream);
+        }
+        Behaviour::HalfEcho => {
+            let mut line = Vec::new();
+            if BufReader::new(&stream).read_until(b'\n', &mut line).is_ok() {
+                let _ = (&stream).write_all(&line[..line.len() / 2]);
+            }
         }
         Behaviour::Wrong => {
             let mut reader = BufReader::new(&stream);
@@ -200,6 +208,17 @@ fn a_reset_is_counted_as_a_reset() {
         assert_eq!(
             report.active.errors.reset, 3,
             "a server that drops the connection mid-request is a reset, once per client: {:?}",
+            report.active.errors
+        );
+        let (addr, _) = server(Behaviour::HalfEcho);
+        let report = run(&Plan {
+            active: 2,
+            ..Plan::new(addr)
+        })
+        .expect("a loopback plan must be accepted");
+        assert_eq!(
+            report.active.errors.reset, 2,
+            "a server that hangs up halfway through its answer is a reset too: {:?}",
             report.active.errors
         );
     });
