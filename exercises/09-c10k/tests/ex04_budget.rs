@@ -1,0 +1,189 @@
+//! Tests for exercise 09.4: a connection budget on a tokio echo server.
+
+use ch09_c10k::ex04_budget::{BUSY, MAX_LINE, serve};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use support::{PATIENCE, timeout};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Runs `body` on a multi-thread runtime, under the test's time limit.
+fn run<F: Future<Output = ()> + Send + 'static>(body: impl FnOnce() -> F + Send + 'static) {
+    timeout(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(body())
+    });
+}
+
+/// Starts the server with `limit` on a task; returns its address.
+async fn start(limit: usize) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        if let Err(e) = serve(listener, limit).await {
+            panic!("serve ended with an error: {e}");
+        }
+    });
+    addr
+}
+
+struct Client {
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Client {
+        Client {
+            reader: BufReader::new(TcpStream::connect(addr).await.unwrap()),
+        }
+    }
+
+    /// The next line the server sends, or what happened instead.
+    async fn line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        match tokio::time::timeout(PATIENCE, self.reader.read_line(&mut line)).await {
+            Err(_) => Err(format!("nothing within {} s", PATIENCE.as_secs())),
+            Ok(Err(e)) => Err(format!("an error: {e}")),
+            Ok(Ok(0)) => Err("the connection closed".into()),
+            Ok(Ok(_)) => Ok(line),
+        }
+    }
+
+    async fn echo(&mut self, text: &str) {
+        self.reader
+            .get_mut()
+            .write_all(text.as_bytes())
+            .await
+            .unwrap();
+        let back = self.line().await;
+        assert_eq!(
+            back.as_deref(),
+            Ok(text),
+            "a client within the budget must get its line back"
+        );
+    }
+
+    /// Expects the refusal, then the end of the connection.
+    async fn refused(&mut self, when: &str) {
+        let busy = String::from_utf8_lossy(BUSY).to_string();
+        let got = self.line().await;
+        assert_eq!(
+            got.as_deref(),
+            Ok(busy.as_str()),
+            "{when}: the client over the budget must read the BUSY line at once"
+        );
+        assert_eq!(
+            self.line().await,
+            Err("the connection closed".to_string()),
+            "{when}: after BUSY the server closes the connection"
+        );
+    }
+}
+
+#[test]
+fn clients_within_the_budget_are_served_at_the_same_time() {
+    run(|| async {
+        let addr = start(3).await;
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            clients.push(Client::connect(addr).await);
+        }
+        // All three are connected before any speaks: each must have a place.
+        for (i, client) in clients.iter_mut().enumerate() {
+            client.echo(&format!("hello from {i}\n")).await;
+        }
+        for (i, client) in clients.iter_mut().enumerate().rev() {
+            client.echo(&format!("goodbye from {i}\n")).await;
+        }
+        // A long line, but within MAX_LINE, comes back whole.
+        let long = format!("{}\n", "x".repeat(MAX_LINE / 2));
+        clients[0].echo(&long).await;
+    });
+}
+
+#[test]
+fn the_client_over_the_budget_is_refused_clearly() {
+    run(|| async {
+        let addr = start(2).await;
+        let mut a = Client::connect(addr).await;
+        a.echo("a\n").await;
+        let mut b = Client::connect(addr).await;
+        b.echo("b\n").await;
+        let mut c = Client::connect(addr).await;
+        c.refused("a third client with a budget of 2").await;
+        // The two within the budget go on as before.
+        a.echo("a again\n").await;
+        b.echo("b again\n").await;
+    });
+}
+
+#[test]
+fn a_place_given_back_goes_to_the_next_client() {
+    run(|| async {
+        let addr = start(1).await;
+        let mut a = Client::connect(addr).await;
+        a.echo("a\n").await;
+        Client::connect(addr)
+            .await
+            .refused("a second client with a budget of 1")
+            .await;
+        // A leaves, and waits until the server has closed its side too.
+        a.reader.get_mut().shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        let _ = a.reader.read_to_end(&mut rest).await;
+        // The server gives A's place back when A's task ends, which may be a moment after
+        // the close: knock until let in (bounded by PATIENCE).
+        let give_up = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mut d = Client::connect(addr).await;
+            d.reader.get_mut().write_all(b"d\n").await.unwrap();
+            match d.line().await {
+                Ok(line) if line == "d\n" => break,
+                Ok(_) | Err(_) if tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                other => panic!(
+                    "after the only client left, a new client must be served (the permit \
+                     must be given back when a client's task ends); got {other:?}"
+                ),
+            }
+        }
+    });
+}
+
+#[test]
+fn a_client_that_sends_garbage_loses_only_its_own_place() {
+    run(|| async {
+        let addr = start(1).await;
+        let mut garbage = TcpStream::connect(addr).await.unwrap();
+        // A "line" longer than the server accepts, with no newline.
+        let junk = vec![0xFFu8; MAX_LINE + 1];
+        let _ = garbage.write_all(&junk).await;
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(PATIENCE, garbage.read_to_end(&mut rest)).await;
+        assert!(
+            closed.is_ok(),
+            "the server must close a connection that sends a line longer than MAX_LINE"
+        );
+        let give_up = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mut next = Client::connect(addr).await;
+            next.reader.get_mut().write_all(b"ok\n").await.unwrap();
+            match next.line().await {
+                Ok(line) if line == "ok\n" => break,
+                _ if tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                other => panic!(
+                    "the place of a client cut off for bad input must go to the next \
+                     client; got {other:?}"
+                ),
+            }
+        }
+    });
+}
