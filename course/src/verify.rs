@@ -119,7 +119,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
 fn test_rule_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
     let mut found = Vec::new();
     let limited = |code: &str| {
-        ["timeout(", "timeout_after(", "support::tokio", "paused("]
+        ["timeout(", "timeout_after(", "support::tokio", "paused(", "real_time("]
             .iter()
             .any(|w| code.contains(w))
     };
@@ -133,9 +133,18 @@ fn test_rule_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
             continue; // reported by check_exercise
         };
         let all = items(&text);
-        // Helpers of the file that put their work under a time limit.
+        // Helpers that put their work under a time limit: the file's own, and those of a
+        // `tests/common` module the chapter's test files share.
+        let common = fs::read_to_string(
+            root.join("exercises")
+                .join(&chapter.dir)
+                .join("tests/common/mod.rs"),
+        )
+        .map(|t| items(&t))
+        .unwrap_or_default();
         let helpers: Vec<String> = all
             .iter()
+            .chain(&common)
             .filter(|i| !i.code.iter().any(|l| l.contains("#[test]")))
             .filter(|i| limited(&i.code.join("\n")))
             .filter_map(|i| i.key.strip_prefix("fn ").map(|name| format!("{name}(")))

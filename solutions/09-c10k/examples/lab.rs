@@ -59,6 +59,7 @@ fn rust_servers(me: &str) -> Vec<ServerSpec> {
         row("Rust: tokio current_thread", "tokio-ct"),
         row("Rust: tokio multi-thread", "tokio-mt"),
         row("Rust: smol (one thread)", "smol"),
+        row("Rust: the course's runtime (chapter 07)", "course"),
     ]
 }
 // ANCHOR_END: servers
@@ -82,6 +83,7 @@ fn serve(kind: &str) {
         "tokio-ct" => serve_tokio(listener, false),
         "tokio-mt" => serve_tokio(listener, true),
         "smol" => serve_smol(listener),
+        "course" => serve_course(listener),
         _ => eprintln!("unknown server kind {kind:?}"),
     }
 }
@@ -274,6 +276,64 @@ fn serve_tokio(listener: TcpListener, multi_thread: bool) {
                 Err(e) if is_out_of_resources(&e) => {
                     out_of_resources(&e);
                     tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(backoff.max);
+                }
+                Err(e) => {
+                    eprintln!("accept: {e}");
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// The course's own runtime from chapter 07 (its reactor on `polling`, its executor),
+/// serving the same echo with the same shared buffer as the tokio and smol rows.
+fn serve_course(listener: TcpListener) {
+    use ch07_solution::ex05_runtime::{TcpListener as CourseListener, block_on, sleep, spawn};
+    block_on(async move {
+        let listener = CourseListener::from_std(listener).expect("a non-blocking listener");
+        let backoff = Backoff::default();
+        let mut wait = backoff.first;
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    wait = backoff.first;
+                    spawn(async move {
+                        loop {
+                            if stream.readable().await.is_err() {
+                                return;
+                            }
+                            let step = echo_step(
+                                |b| stream.get_ref().read(b),
+                                |b| stream.get_ref().write(b),
+                            );
+                            match step {
+                                Step::Again => {}
+                                Step::Done => return,
+                                Step::Rest(rest) => {
+                                    // The send buffer is full: wait until it drains.
+                                    let mut rest = &rest[..];
+                                    while !rest.is_empty() {
+                                        match stream.get_ref().write(rest) {
+                                            Ok(n) => rest = &rest[n..],
+                                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                                                if stream.writable().await.is_err() {
+                                                    return;
+                                                }
+                                            }
+                                            Err(_) => return,
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    });
+                }
+                Err(e) if is_per_connection(&e) => {}
+                Err(e) if is_out_of_resources(&e) => {
+                    out_of_resources(&e);
+                    sleep(wait).await;
                     wait = (wait * 2).min(backoff.max);
                 }
                 Err(e) => {
@@ -1240,6 +1300,7 @@ mod tests {
         check("tokio current_thread", |l| serve_tokio(l, false));
         check("tokio multi-thread", |l| serve_tokio(l, true));
         check("smol", serve_smol);
+        check("course runtime", serve_course);
     }
 
     #[test]
