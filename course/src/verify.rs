@@ -119,9 +119,15 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
 fn test_rule_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
     let mut found = Vec::new();
     let limited = |code: &str| {
-        ["timeout(", "timeout_after(", "support::tokio", "paused(", "real_time("]
-            .iter()
-            .any(|w| code.contains(w))
+        [
+            "timeout(",
+            "timeout_after(",
+            "support::tokio",
+            "paused(",
+            "real_time(",
+        ]
+        .iter()
+        .any(|w| code.contains(w))
     };
     for exercise in &manifest.exercises {
         let chapter = manifest.chapter_of(exercise);
