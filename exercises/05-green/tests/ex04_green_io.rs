@@ -372,3 +372,23 @@ fn an_accept_error_is_returned_not_retried() {
          Interrupted, wait only on WouldBlock); got {outcome:?}"
     );
 }
+
+#[test]
+fn a_write_to_a_reset_connection_returns_the_error() {
+    let outcome = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            let stream = accept(&listener).expect("accept");
+            write_all(&stream, b"never read").unwrap();
+            // Closing a socket with unread data resets the connection (Linux sends RST).
+            drop(peer);
+            write_all(&stream, b"anyone there?").map_err(|e| e.kind())
+        })
+    });
+    assert!(
+        outcome.is_err(),
+        "the peer reset the connection, so write_all must return an error (retry only on \
+         Interrupted, wait only on WouldBlock); got {outcome:?}"
+    );
+}
