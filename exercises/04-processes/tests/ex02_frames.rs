@@ -332,6 +332,7 @@ fn a_payload_over_the_limit_is_not_written() {
 
 #[test]
 fn a_payload_of_exactly_the_limit_goes_through() {
+    assert_eq!(MAX_FRAME, 16 << 20, "MAX_FRAME is 16 MiB, as its doc says");
     let ok = timeout(|| {
         let payload = vec![1u8; MAX_FRAME];
         let mut bytes = Vec::new();
