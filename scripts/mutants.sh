@@ -5,6 +5,7 @@
 #   scripts/mutants.sh                 # every chapter
 #   scripts/mutants.sh 03-gil          # one chapter
 #   JOBS=2 TIMEOUT=60 scripts/mutants.sh 05-green
+#   MUTANTS_ARGS=--iterate scripts/mutants.sh 05-green   # only what was missed last time
 #
 # Needs `cargo install cargo-mutants`. Results go to mutants.out/<chapter>/ (caught.txt,
 # missed.txt, timeout.txt, unviable.txt); the figures are kept in scripts/mutants.md.
@@ -28,6 +29,8 @@ fi
 
 extra=()
 if [ "${IN_PLACE:-0}" = 1 ]; then extra+=(--in-place); fi
+# shellcheck disable=SC2206 # split on purpose: several options may be given
+if [ -n "${MUTANTS_ARGS:-}" ]; then extra+=(${MUTANTS_ARGS}); fi
 
 status=0
 for chapter in "${chapters[@]}"; do

@@ -262,3 +262,23 @@ fn a_release_wakes_the_thread_whose_turn_it_is() {
         );
     }
 }
+
+#[test]
+fn queued_counts_the_threads_waiting_not_the_holder() {
+    let counts = timeout(|| {
+        let gil = FairGil::new();
+        // Take and give back the GIL twice, then hold it: nobody waits.
+        drop(gil.acquire());
+        drop(gil.acquire());
+        let held = gil.acquire();
+        let alone = gil.queued();
+        drop(held);
+        (alone, gil.queued())
+    });
+    assert_eq!(
+        counts,
+        (0, 0),
+        "with the GIL held and nobody waiting, and then with the GIL free, no thread is \
+         queued: the tickets drawn and the tickets served must match up"
+    );
+}

@@ -270,6 +270,24 @@ fn an_oversized_length_is_refused_before_anything_is_allocated() {
 }
 
 #[test]
+fn an_error_before_the_first_byte_is_passed_on_not_retried() {
+    /// Fails at once with an error that is neither `Interrupted` nor the end.
+    struct Broken;
+    impl Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(ErrorKind::ConnectionReset, "the pipe broke"))
+        }
+    }
+    let got = timeout(|| read_frame(&mut Broken).map_err(|e| e.kind()));
+    assert_eq!(
+        got,
+        Err(ErrorKind::ConnectionReset),
+        "the reader failed with ConnectionReset before a frame began: return that error; \
+         only `Interrupted` is tried again"
+    );
+}
+
+#[test]
 fn an_error_inside_a_frame_is_passed_on_as_it_is() {
     /// Two bytes of a header, then a failure that is not the end of the stream.
     struct Broken(usize);
@@ -314,6 +332,7 @@ fn a_payload_over_the_limit_is_not_written() {
 
 #[test]
 fn a_payload_of_exactly_the_limit_goes_through() {
+    assert_eq!(MAX_FRAME, 16 << 20, "MAX_FRAME is 16 MiB, as its doc says");
     let ok = timeout(|| {
         let payload = vec![1u8; MAX_FRAME];
         let mut bytes = Vec::new();

@@ -282,7 +282,7 @@ fn turns_count_each_time_a_thread_is_resumed_and_ids_follow_spawn_order() {
                 }
                 turns()
             });
-            let b = spawn(|| turns());
+            let b = spawn(turns);
             let ids = (a.id(), b.id());
             let turns_seen = (a.join().unwrap(), b.join().unwrap());
             (ids, turns_seen)

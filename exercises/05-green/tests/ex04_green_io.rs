@@ -319,3 +319,76 @@ fn a_thread_that_computes_and_yields_does_not_starve_one_waiting_for_io() {
     );
     assert_eq!(got, b"ping");
 }
+
+#[test]
+fn a_join_that_can_never_finish_still_ends_in_the_deadlock_panic_after_green_io() {
+    // Once a run has used green I/O it has a reactor; with nobody waiting for I/O, the
+    // reactor cannot wake anyone either, so a stuck join is still a deadlock to report.
+    let message = timeout(|| {
+        let outcome = std::panic::catch_unwind(|| {
+            run(|| {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+                let addr = listener.local_addr().unwrap();
+                // The client connects only after accept has had to wait (and so made
+                // the reactor).
+                let client = spawn(move || TcpStream::connect(addr).unwrap());
+                let _stream = accept(&listener).expect("accept");
+                let _peer = client.join().unwrap();
+                let stuck = spawn(ch05_green::ex02_scheduler::park);
+                let _ = stuck.join();
+            })
+        });
+        match outcome {
+            Ok(()) => "run returned".to_string(),
+            Err(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    });
+    assert!(
+        message.contains("nothing can wake them"),
+        "nobody waits for I/O and nothing else can wake the parked threads: the scheduler \
+         must panic with its deadlock message instead of waiting on the reactor forever; \
+         got {message:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_accept_error_is_returned_not_retried() {
+    let outcome = timeout(|| {
+        run(|| {
+            // A connected socket, not a listening one: accept(2) fails with EINVAL.
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let not_listening = TcpListener::from(std::os::fd::OwnedFd::from(stream));
+            accept(&not_listening).map(|_| ()).map_err(|e| e.kind())
+        })
+    });
+    assert!(
+        outcome.is_err(),
+        "accept on a socket that does not listen must return the error (retry only on \
+         Interrupted, wait only on WouldBlock); got {outcome:?}"
+    );
+}
+
+#[test]
+fn a_write_to_a_reset_connection_returns_the_error() {
+    let outcome = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+            let stream = accept(&listener).expect("accept");
+            write_all(&stream, b"never read").unwrap();
+            // Closing a socket with unread data resets the connection (Linux sends RST).
+            drop(peer);
+            write_all(&stream, b"anyone there?").map_err(|e| e.kind())
+        })
+    });
+    assert!(
+        outcome.is_err(),
+        "the peer reset the connection, so write_all must return an error (retry only on \
+         Interrupted, wait only on WouldBlock); got {outcome:?}"
+    );
+}

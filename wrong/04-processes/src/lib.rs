@@ -22,6 +22,7 @@ mutation!("ex02-truncated-is-end", ex02_frames);
 mutation!("ex02-single-write", ex02_frames);
 mutation!("ex02-allocates-first", ex02_frames);
 mutation!("ex02-every-error-is-truncation", ex02_frames);
+mutation!("ex02-retries-every-error", ex02_frames);
 
 mutation!("ex03-no-flush", ex03_worker);
 mutation!("ex03-stops-after-one", ex03_worker);
