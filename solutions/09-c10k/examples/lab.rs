@@ -835,15 +835,19 @@ fn probe(
     let held_by_server = fds.saturating_sub(base_fds);
     let everything = server.stderr.lock().unwrap().join("\n");
     let stderr = server.stderr();
-    let first: String = stderr
-        .split(" / ")
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(100)
-        .collect();
+    // What the server said: a panic's message is the line after "panicked at …", not
+    // the line with the source location; keep it short, it goes into a table cell.
+    let lines: Vec<&str> = stderr.split(" / ").collect();
+    let said = lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .and_then(|at| lines.get(at + 1))
+        .or(lines.first())
+        .copied()
+        .unwrap_or("");
+    let first: String = said.chars().take(70).collect();
     let failed = if let Some(status) = server.exited() {
-        format!("the server died ({status}); it said: {first}")
+        format!("the server died ({status}): {first}")
     } else if everything.contains("os error 24")
         || everything.contains("Errno 24")
         || everything.contains("Too many open files")
@@ -1056,12 +1060,16 @@ fn write_figures(
     let small = count(scale.small);
     let large = count(scale.large);
     let rounds = scale.rounds;
-    let mut table = Table::new([
+    // Two narrow tables rather than one wide one: the book's column holds four or five.
+    let mut idle = Table::new([
         "server",
         &format!("memory per idle connection, {small} held"),
         &format!("at {large}"),
         &format!("threads at {large}"),
         &format!("memory mappings at {large}"),
+    ]);
+    let mut active = Table::new([
+        "server",
         &format!("server CPU per request ({rounds} rounds)"),
         &format!("p99, {} active + {large} idle", scale.clients),
         "requests answered",
@@ -1076,7 +1084,7 @@ fn write_figures(
         if row.active_errors.total() > 0 {
             answered.push_str(&format!(" ({})", describe_errors(&row.active_errors)));
         }
-        table.push(vec![
+        idle.push(vec![
             row.name.clone(),
             bytes(row.per_idle[0]),
             bytes(row.per_idle[1]),
@@ -1086,12 +1094,16 @@ fn write_figures(
             row.maps_large
                 .map(|m| count(m as usize))
                 .unwrap_or("-".into()),
+        ]);
+        active.push(vec![
+            row.name.clone(),
             range(Unit::Nanos, &row.cpu_per_request),
             range(Unit::Nanos, &row.p99),
             answered,
         ]);
     }
-    let mut md = table.to_markdown();
+    let _ = figures.write("lab-idle.md", &idle.to_markdown());
+    let mut md = active.to_markdown();
     let notes: Vec<String> = rows
         .iter()
         .filter(|r| !r.note.is_empty())
@@ -1102,7 +1114,7 @@ fn write_figures(
         md.push_str(&notes.join("\n"));
         md.push('\n');
     }
-    let _ = figures.write("lab-table.md", &md);
+    let _ = figures.write("lab-active.md", &md);
 
     if rows.iter().any(|r| r.limit.is_some()) {
         let mut limits = Table::new([
