@@ -702,13 +702,12 @@ fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
     }
     let mut found = Vec::new();
     let src = root.join("book/src");
-    for page in markdown_files(&src) {
-        let rel = page
-            .strip_prefix(&src)
-            .unwrap_or(&page)
-            .display()
-            .to_string();
-        let text = fs::read_to_string(&page).unwrap_or_default();
+    for BookPage {
+        rel,
+        path: page,
+        text,
+    } in book_pages(&src)
+    {
         for (line, _info, body) in code_blocks(&text) {
             let code = expand_includes(page.parent().unwrap_or(&src), &body);
             let shown: HashSet<&str> = code
@@ -836,13 +835,12 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
     const UNITS: [&str; 8] = ["ns", "µs", "us", "ms", "KiB", "MiB", "GiB", "kB"];
     let mut found = Vec::new();
     let src = root.join("book/src");
-    for page in markdown_files(&src) {
-        let rel = page
-            .strip_prefix(&src)
-            .unwrap_or(&page)
-            .display()
-            .to_string();
-        let text = fs::read_to_string(&page).unwrap_or_default();
+    for BookPage {
+        rel,
+        path: page,
+        text,
+    } in book_pages(&src)
+    {
         let prose = prose_lines(&text);
         let includes_a_table = prose.iter().any(|(_, l)| {
             l.trim_start().starts_with("{{#include ") && l.trim_end().ends_with(".md}}")
@@ -904,13 +902,7 @@ fn typed_figure_problems(root: &Path) -> Vec<String> {
 fn unlinked_picture_problems(root: &Path) -> Vec<String> {
     let mut found = Vec::new();
     let src = root.join("book/src");
-    for page in markdown_files(&src) {
-        let rel = page
-            .strip_prefix(&src)
-            .unwrap_or(&page)
-            .display()
-            .to_string();
-        let text = fs::read_to_string(&page).unwrap_or_default();
+    for BookPage { rel, text, .. } in book_pages(&src) {
         for (line, prose) in prose_lines(&text) {
             for (at, _) in prose.match_indices("![") {
                 let Some(end) = prose[at..].find(')') else {
@@ -1034,6 +1026,30 @@ fn code_blocks(text: &str) -> Vec<(usize, String, String)> {
         }
     }
     blocks
+}
+
+/// A page of the book, as the verifier's messages name it.
+struct BookPage {
+    /// Its path under `book/src`, e.g. `ch01-sync/index.md`.
+    rel: String,
+    path: std::path::PathBuf,
+    text: String,
+}
+
+/// Every Markdown file under `src`, read (a file that cannot be read counts as empty).
+fn book_pages(src: &Path) -> Vec<BookPage> {
+    markdown_files(src)
+        .into_iter()
+        .map(|path| BookPage {
+            rel: path
+                .strip_prefix(src)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            text: fs::read_to_string(&path).unwrap_or_default(),
+            path,
+        })
+        .collect()
 }
 
 fn markdown_files(dir: &Path) -> Vec<std::path::PathBuf> {
