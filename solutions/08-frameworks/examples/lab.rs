@@ -406,9 +406,9 @@ fn coordinate(quick: bool) {
     let memory_md = format!("{}\n{machine}\n", memory.to_markdown());
     let fanout_md = format!("{}\n{machine}\n", fanout.to_markdown());
     print!("{memory_md}\n{fanout_md}");
-    // Markdown tables, kept as .txt: every .md file in the book must be a page of its own.
-    figures.write("lab-memory.txt", &memory_md).unwrap();
-    figures.write("lab-fanout.txt", &fanout_md).unwrap();
+    // Markdown tables that the lab page includes (a fragment, not a page of its own).
+    figures.write("lab-memory.md", &memory_md).unwrap();
+    figures.write("lab-fanout.md", &fanout_md).unwrap();
     figures
         .write("lab-memory.svg", &memory_chart.to_svg())
         .unwrap();

@@ -608,15 +608,14 @@ fn between<'a>(source: &'a str, name: &str) -> &'a str {
 // ---------------------------------------------------------------------------------------
 // Output
 
-/// Prints a table, and writes it as Markdown next to its chart: `NAME-table.txt` (not
-/// `.md`: the book would take it for a page of its own) and
-/// `NAME.svg`, from the same samples.
+/// Prints a table, and writes it as Markdown next to its chart: `NAME-table.md` (a
+/// fragment the page includes) and `NAME.svg`, from the same samples.
 fn emit(figures: &Figures, name: &str, table: &Table, chart: &BarChart) {
     let markdown = table.to_markdown();
     println!();
     println!("{markdown}");
     for (file, contents) in [
-        (format!("{name}-table.txt"), markdown),
+        (format!("{name}-table.md"), markdown),
         (format!("{name}.svg"), chart.to_svg()),
     ] {
         if let Err(e) = figures.write(&file, &contents) {
