@@ -84,6 +84,30 @@ fn a_readable_future_is_woken_once_when_data_arrives() {
 }
 
 #[test]
+fn the_waker_of_the_latest_poll_is_the_one_woken() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (first, first_waker) = Counter::waker();
+        let (latest, latest_waker) = Counter::waker();
+        let mut readable = pin!(ours.readable());
+        assert!(poll_once(readable.as_mut(), &first_waker).is_pending());
+        // The same future, polled again by another task (it moved into a `select`, say):
+        // from now on only that task waits for it.
+        assert!(poll_once(readable.as_mut(), &latest_waker).is_pending());
+        theirs.write_all(b"hello").unwrap();
+        reactor.react(None).unwrap();
+        assert_eq!(
+            (first.wakes(), latest.wakes()),
+            (0, 1),
+            "poll_ready must keep the waker of the latest poll: the task that polled first \
+             no longer waits, and the one that polled last would sleep for ever"
+        );
+    });
+}
+
+#[test]
 fn a_second_wait_on_the_same_socket_is_woken_too() {
     timeout(|| {
         let reactor = Reactor::new().unwrap();

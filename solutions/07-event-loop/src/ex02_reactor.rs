@@ -176,10 +176,10 @@ impl Reactor {
             this.ready = false;
             return Poll::Ready(Ok(()));
         }
-        match &this.waker {
-            Some(old) if old.will_wake(cx.waker()) => {}
-            _ => this.waker = Some(cx.waker().clone()),
-        }
+        // The latest waker, always: a future may be polled by another task than last time
+        // (moved into a `select`, a `join`, a new task), and only the task polling it now
+        // is waiting for it.
+        this.waker = Some(cx.waker().clone());
         // `polling` is oneshot: after each event the registration is disarmed. Arm it
         // again for every direction somebody waits on.
         let interest = Event::new(
