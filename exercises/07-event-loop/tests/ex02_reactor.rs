@@ -165,6 +165,33 @@ fn only_the_task_whose_socket_is_ready_is_woken() {
 }
 
 #[test]
+fn an_event_one_way_keeps_the_wait_the_other_way() {
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (reader, reader_waker) = Counter::waker();
+        let (writer, writer_waker) = Counter::waker();
+        let mut readable = pin!(ours.readable());
+        let mut writable = pin!(ours.writable());
+        assert!(poll_once(readable.as_mut(), &reader_waker).is_pending());
+        assert!(poll_once(writable.as_mut(), &writer_waker).is_pending());
+        // A fresh socket has room to write and nothing to read: this event is the writer's.
+        reactor.react(None).unwrap();
+        assert_eq!((reader.wakes(), writer.wakes()), (0, 1));
+        // The event disarmed the whole registration, the reader's interest with it. A
+        // reactor that does not arm it again waits here for ever.
+        theirs.write_all(b"now read").unwrap();
+        reactor.react(None).unwrap();
+        assert_eq!(
+            reader.wakes(),
+            1,
+            "the reader, still waiting after the writer's event, must be woken when data comes"
+        );
+    });
+}
+
+#[test]
 fn a_writer_is_woken_when_the_socket_has_room() {
     timeout(|| {
         let reactor = Reactor::new().unwrap();
