@@ -28,7 +28,8 @@ if [ ${#chapters[@]} -eq 0 ]; then
 fi
 
 extra=()
-if [ "${IN_PLACE:-0}" = 1 ]; then extra+=(--in-place); fi
+# cargo-mutants refuses `--jobs` with `--in-place`: there is only one tree to build in.
+if [ "${IN_PLACE:-0}" = 1 ]; then extra+=(--in-place); else extra+=(--jobs "$JOBS"); fi
 # shellcheck disable=SC2206 # split on purpose: several options may be given
 if [ -n "${MUTANTS_ARGS:-}" ]; then extra+=(${MUTANTS_ARGS}); fi
 
@@ -42,7 +43,6 @@ for chapter in "${chapters[@]}"; do
     if ! cargo mutants \
         --package "$package" \
         --test-package "$package" \
-        --jobs "$JOBS" \
         --timeout "$TIMEOUT" \
         --minimum-test-timeout 30 \
         --output "mutants.out/$chapter" \

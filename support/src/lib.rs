@@ -5,6 +5,8 @@
 //! - [`Rendezvous`]: prove that pieces of work ran *at the same time*, without a stopwatch.
 //! - [`Timeline`]: record named spans per thread or task and draw them as an SVG timeline.
 //! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
+//! - [`sched`]: see whether an OS thread parks or spins, and force a thread off its CPU
+//!   at a chosen point, through the kernel's scheduler (Linux).
 //! - [`tokio`] (feature `tokio`): async test bodies on a paused clock, under the same
 //!   limits.
 //!
@@ -25,6 +27,7 @@ pub mod chart;
 #[cfg(feature = "mutations")]
 pub mod mutations;
 mod rendezvous;
+pub mod sched;
 mod timeline;
 mod timeout;
 #[cfg(feature = "tokio")]

@@ -151,3 +151,29 @@ fn no_jobs_gives_no_results() {
     let results: Vec<u8> = timeout(|| run_all(Vec::<Job<u8>>::new()));
     assert!(results.is_empty(), "no jobs, yet results came back");
 }
+
+#[test]
+fn the_caller_sleeps_while_it_waits_for_a_job() {
+    // One job waits for the test's word. Meanwhile the thread that called `run_all` has
+    // nothing to do but wait, and it must wait asleep: `join` parks it until the job's
+    // thread ends. (On Linux the test reads the thread's state in `/proc`; no clock.)
+    timeout(|| {
+        let (go, wait_for_go) = mpsc::channel::<()>();
+        let (caller_tid, caller_started) = mpsc::channel();
+        let caller = thread::spawn(move || {
+            caller_tid.send(support::sched::current_tid()).unwrap();
+            let job: Job<u32> = Box::new(move || {
+                let _ = wait_for_go.recv();
+                7
+            });
+            run_all(vec![job])
+        });
+        support::sched::assert_parks(
+            caller_started.recv().unwrap(),
+            "a job to finish",
+            "`JoinHandle::join` sleeps until the thread has ended.",
+        );
+        go.send(()).unwrap();
+        assert_eq!(caller.join().unwrap(), [7]);
+    });
+}

@@ -145,3 +145,41 @@ fn a_producer_s_panic_reaches_the_caller_with_its_message() {
         Err(payload) => panic::resume_unwind(payload),
     }
 }
+
+#[test]
+fn the_receiver_sleeps_while_no_message_comes() {
+    // The producer sends one message, then waits for the test's word before it sends the
+    // next. In between, the caller's thread has nothing to do but wait for a message, and
+    // it must wait asleep: `recv` (and a `for` loop over the receiver) parks it until a
+    // message comes or every sender has gone. (On Linux the test reads the thread's state
+    // in `/proc`; no clock.)
+    let count = timeout(|| {
+        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+        let (caller_tid, caller_started) = std::sync::mpsc::channel();
+        let caller = thread::spawn(move || {
+            let producers: Vec<Producer<&str>> = vec![Box::new(move |tx| {
+                tx.send("first").unwrap();
+                let _ = wait_for_go.recv();
+                tx.send("second").unwrap();
+            })];
+            let mut told = Some(caller_tid);
+            fan_in(producers, move |_| {
+                // The first message is handled on the caller's thread: say which it is.
+                if let Some(tell) = told.take() {
+                    tell.send(support::sched::current_tid()).unwrap();
+                }
+            })
+        });
+        let tid = caller_started
+            .recv()
+            .expect("the first message was never handled");
+        support::sched::assert_parks(
+            tid,
+            "the next message",
+            "`recv`, or a `for` loop over the receiver, sleeps until a message comes.",
+        );
+        go.send(()).unwrap();
+        caller.join().unwrap()
+    });
+    assert_eq!(count, 2, "two messages were sent");
+}

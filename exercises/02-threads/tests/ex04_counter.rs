@@ -1,11 +1,10 @@
 //! Tests for exercise 02.4: `add_up_live`.
 
 use ch02_threads::ex04_counter::add_up_live;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{PATIENCE, Rendezvous, timeout};
+use support::{PATIENCE, Rendezvous, sched, timeout};
 
 type Job = Box<dyn FnOnce() -> u64 + Send>;
 
@@ -110,59 +109,97 @@ fn each_result_is_added_as_soon_as_its_job_returns() {
 
 #[test]
 fn no_update_is_lost_when_someone_else_adds_at_the_same_time() {
-    // Anyone holding `total` may add to it while the jobs run: here a thread of the test
-    // adds 1 in a loop, so the lock is wanted nearly all the time. An answer that reads
-    // the total under one lock and writes it back under another loses the adds made in
-    // between. That gap is a race, not a certainty, so the scene is played up to ROUNDS
-    // times (rounds stop early after ROUNDS_FOR, a limit for a crowded machine, never a
-    // measurement). On the course's 2-core machine, idle, the two-lock answer lost an
-    // update within the first 50 rounds in every run; with both cores busy with other
-    // work it often escaped, so it is not listed as a wrong answer that `cargo test`
-    // must see rejected. A right answer never fails here. The wrong answer that reads
-    // before the job (`ex04-read-then-write`) is rejected every time by the test above.
-    const ROUNDS: usize = 300;
-    const ROUNDS_FOR: Duration = Duration::from_secs(4);
-    let lost = timeout(|| {
-        let give_up = Instant::now() + ROUNDS_FOR;
-        for round in 0..ROUNDS {
-            if Instant::now() > give_up {
-                break;
-            }
-            let total = Arc::new(Mutex::new(0_u64));
-            let stop = Arc::new(AtomicBool::new(false));
-            let adder = {
-                let (total, stop) = (Arc::clone(&total), Arc::clone(&stop));
-                thread::spawn(move || {
-                    let mut added = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        *total.lock().unwrap() += 1;
-                        added += 1;
-                        // A short pause outside the lock lets the workers in (a tight
-                        // loop would starve them); the adder stays on its core, ready.
-                        for _ in 0..20 {
-                            std::hint::spin_loop();
-                        }
-                    }
-                    added
-                })
-            };
-            let jobs: Vec<Job> = (0..3).map(|_| Box::new(|| 1_000_000_u64) as Job).collect();
-            add_up_live(&total, jobs);
-            stop.store(true, Ordering::Relaxed);
-            let added = adder.join().unwrap();
-            let held = *total.lock().unwrap();
-            if held != 3_000_000 + added {
-                return Some((round, held, added));
-            }
+    // Anyone holding `total` may add to it while the jobs run. An answer that reads the
+    // total under one lock and writes it back under another loses any add made in between.
+    // "In between" is a gap of a few instructions, so the test makes the kernel put the
+    // other adder there (see `support::sched`):
+    //
+    // 1. The test holds the lock. The job's thread J returns 5 and queues for the lock.
+    // 2. The other adder B queues behind J, on the same CPU, as an ordinary thread; J has
+    //    made itself an idle-class thread.
+    // 3. The test lets go: J gets the lock. The moment J unlocks, the unlock wakes B, and
+    //    an ordinary thread woken on J's CPU preempts an idle-class one at once: B adds
+    //    its 1 before J can run another line. An answer with one lock has already added;
+    //    one with two locks has read but not yet written, and writes over B's 1.
+    //
+    // That is the scheduler's rule, not a race, so the scene is played a few times only.
+    // (Where the scene cannot be forced, on a system other than Linux, it still runs.)
+    const SCENES: u64 = 3;
+    let results = timeout(|| {
+        let mut results = Vec::new();
+        for _ in 0..SCENES {
+            results.push(play_the_lost_update_scene());
         }
-        None
+        results
     });
-    if let Some((round, held, added)) = lost {
-        panic!(
-            "in round {} the jobs returned 3,000,000 in all and another thread added {added}, \
-             but the total is {held}: an update was lost. Read and write the total under \
-             one lock (`*total.lock().unwrap() += n`), not two",
-            round + 1
+    for (scene, held) in results.into_iter().enumerate() {
+        assert_eq!(
+            held,
+            106,
+            "scene {}: the total started at 100, the job returned 5 and another thread \
+             added 1 while the job's thread was adding, but the total is {held}: an update \
+             was lost. Read and write the total under one lock (`*total.lock().unwrap() += \
+             n`), not two",
+            scene + 1
         );
     }
+}
+
+/// One scene of the test above; returns the total at the end.
+fn play_the_lost_update_scene() -> u64 {
+    let total = Arc::new(Mutex::new(100_u64));
+    // The test's hold on the lock, on a thread of its own (a guard cannot change threads).
+    let (held, lock_is_held) = mpsc::channel();
+    let (let_go, release) = mpsc::channel::<()>();
+    let holder = {
+        let total = Arc::clone(&total);
+        thread::spawn(move || {
+            let guard = total.lock().unwrap();
+            held.send(()).unwrap();
+            let _ = release.recv();
+            drop(guard);
+        })
+    };
+    lock_is_held.recv().unwrap();
+    // `add_up_live` runs on a thread pinned to one CPU, so the thread it starts for the
+    // job (J) is there too.
+    let (job_tid, job_started) = mpsc::channel();
+    let caller = {
+        let total = Arc::clone(&total);
+        thread::spawn(move || {
+            let _pin = sched::pin_to_one_cpu();
+            let job: Job = Box::new(move || {
+                let _ = job_tid.send(sched::current_tid());
+                sched::yield_to_every_waker();
+                5
+            });
+            add_up_live(&total, vec![job])
+        })
+    };
+    let job = job_started.recv_timeout(PATIENCE).expect(
+        "the job never ran while the test held the lock on the total: run each job first, \
+         with no lock held, and lock only to add its result",
+    );
+    sched::wait_until_asleep(job, "the job's thread should now wait for the lock");
+    // B, the other adder: an ordinary thread on the same CPU, queued behind J.
+    let (b_tid, b_started) = mpsc::channel();
+    let other = {
+        let total = Arc::clone(&total);
+        thread::spawn(move || {
+            let _pin = sched::pin_to_one_cpu();
+            b_tid.send(sched::current_tid()).unwrap();
+            *total.lock().unwrap() += 1;
+        })
+    };
+    sched::wait_until_asleep(
+        b_started.recv().unwrap(),
+        "the other adder waits for the lock",
+    );
+    let_go.send(()).unwrap();
+    holder.join().unwrap();
+    other.join().unwrap();
+    caller
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    *total.lock().unwrap()
 }

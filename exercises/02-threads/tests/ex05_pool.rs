@@ -180,3 +180,32 @@ fn a_panicking_job_does_not_take_a_worker_down() {
          worker lives on"
     );
 }
+
+#[test]
+fn an_idle_worker_sleeps() {
+    // Two jobs meet, so they ran on both workers, and each says which thread it ran on.
+    // Then the queue is empty: each worker has nothing to do but wait for the next job,
+    // and it must wait asleep, in `recv` (or in `lock`, behind the worker that is in
+    // `recv`). (On Linux the test reads the threads' states in `/proc`; no clock.)
+    timeout(|| {
+        let pool = ThreadPool::new(2);
+        let meeting = Arc::new(Rendezvous::new(2));
+        let (tell, workers) = mpsc::channel();
+        for _ in 0..2 {
+            let (meeting, tell) = (Arc::clone(&meeting), tell.clone());
+            pool.execute(move || {
+                meeting.meet();
+                tell.send(support::sched::current_tid()).unwrap();
+            });
+        }
+        for _ in 0..2 {
+            let worker = workers.recv().expect("a job never ran");
+            support::sched::assert_parks(
+                worker,
+                "the next job",
+                "A worker's `recv` on the queue sleeps until a job comes or the queue closes.",
+            );
+        }
+        pool.shutdown();
+    });
+}

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::timeout;
+use support::{sched, timeout};
 
 /// A CPU-bound program: `length` instructions, each writing `id` in the log.
 struct Worker {
@@ -18,12 +18,17 @@ struct Worker {
     done: usize,
     log: Arc<Mutex<Vec<usize>>>,
     inside: Arc<(AtomicUsize, AtomicUsize)>,
+    /// Makes its thread an idle-class thread at its first instruction (see `Scene`).
+    yields_to_wakers: bool,
 }
 
 impl Program for Worker {
     fn step(&mut self) -> Step {
         if self.done == self.length {
             return Step::Done(self.id as u64);
+        }
+        if self.done == 0 && self.yields_to_wakers {
+            sched::yield_to_every_waker();
         }
         let (inside, most) = &*self.inside;
         let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
@@ -59,49 +64,73 @@ fn wait_until_queued(gil: &FairGil, n: usize, gave_up: impl Fn() -> bool) {
     }
 }
 
+/// How the interpreter threads are scheduled.
+#[derive(Clone, Copy, PartialEq)]
+enum Scene {
+    /// As the kernel likes.
+    AsItComes,
+    /// All on one CPU, program 0's thread in the idle class: whenever it wakes another
+    /// interpreter thread, that thread runs at once and program 0's waits until it sleeps
+    /// (see `support::sched`).
+    Program0YieldsToWakers,
+}
+
 /// Runs programs of the given lengths with the given switch interval. The test thread
 /// holds the GIL until all of them are queued for it, so that they start in a known state.
 fn run(lengths: &'static [usize], interval: usize) -> Run {
-    timeout(move || {
-        let gil = Arc::new(FairGil::new());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let inside = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
-        let programs: Vec<Box<dyn Program>> = lengths
-            .iter()
-            .enumerate()
-            .map(|(id, &length)| {
-                Box::new(Worker {
-                    id,
-                    length,
-                    done: 0,
-                    log: Arc::clone(&log),
-                    inside: Arc::clone(&inside),
-                }) as Box<dyn Program>
-            })
-            .collect();
-        let held = gil.acquire();
-        let (done, results) = mpsc::channel();
-        let runner = {
-            let gil = Arc::clone(&gil);
-            thread::spawn(move || {
-                let _ = done.send(run_threads(&gil, programs, interval));
-            })
-        };
-        // If `run_threads` ends without ever queueing (it ignores the GIL), stop waiting:
-        // the log shows what went wrong.
-        wait_until_queued(&gil, lengths.len(), || runner.is_finished());
-        drop(held);
-        let results = results.recv();
-        if let Err(panic) = runner.join() {
-            std::panic::resume_unwind(panic);
-        }
-        let log = log.lock().unwrap().clone();
-        Run {
-            results: results.expect("run_threads returned nothing"),
-            log,
-            most_inside: inside.1.load(Ordering::SeqCst),
-        }
-    })
+    timeout(move || play(lengths, interval, Scene::AsItComes))
+}
+
+/// As [`run`], with the threads scheduled as `scene` says.
+fn run_scene(lengths: &'static [usize], interval: usize, scene: Scene) -> Run {
+    timeout(move || play(lengths, interval, scene))
+}
+
+fn play(lengths: &'static [usize], interval: usize, scene: Scene) -> Run {
+    // Threads inherit the pin: `run_threads`'s threads start on this CPU.
+    let _pin = match scene {
+        Scene::AsItComes => None,
+        Scene::Program0YieldsToWakers => sched::pin_to_one_cpu(),
+    };
+    let gil = Arc::new(FairGil::new());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let inside = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let programs: Vec<Box<dyn Program>> = lengths
+        .iter()
+        .enumerate()
+        .map(|(id, &length)| {
+            Box::new(Worker {
+                id,
+                length,
+                done: 0,
+                log: Arc::clone(&log),
+                inside: Arc::clone(&inside),
+                yields_to_wakers: id == 0 && scene == Scene::Program0YieldsToWakers,
+            }) as Box<dyn Program>
+        })
+        .collect();
+    let held = gil.acquire();
+    let (done, results) = mpsc::channel();
+    let runner = {
+        let gil = Arc::clone(&gil);
+        thread::spawn(move || {
+            let _ = done.send(run_threads(&gil, programs, interval));
+        })
+    };
+    // If `run_threads` ends without ever queueing (it ignores the GIL), stop waiting:
+    // the log shows what went wrong.
+    wait_until_queued(&gil, lengths.len(), || runner.is_finished());
+    drop(held);
+    let results = results.recv();
+    if let Err(panic) = runner.join() {
+        std::panic::resume_unwind(panic);
+    }
+    let log = log.lock().unwrap().clone();
+    Run {
+        results: results.expect("run_threads returned nothing"),
+        log,
+        most_inside: inside.1.load(Ordering::SeqCst),
+    }
 }
 
 /// The log as turns: (program, how many instructions in a row).
@@ -136,6 +165,31 @@ fn threads_take_turns_of_interval_instructions_in_rotation() {
             first[i % 3],
             "turn {i} went to program {program}, out of rotation: a thread that gives up \
              the GIL must queue behind the threads already waiting (turns: {turns:?})"
+        );
+    }
+}
+
+#[test]
+fn nobody_can_take_two_turns_while_a_thread_switches() {
+    // A switch must pass the GIL on and queue again in one step. Done as two (release,
+    // then acquire), it leaves a gap: the thread it woke can run a whole turn, switch, and
+    // find nobody queued, so it keeps the GIL for a second turn. The gap is a few
+    // instructions long, so the test has the kernel stop program 0's thread right in it:
+    // that thread is idle-class and shares one CPU with the other, so the thread its
+    // release wakes runs at once (see `support::sched`). That is the scheduler's rule, not
+    // a race; the scene is played a few times anyway.
+    const SCENES: usize = 3;
+    for scene in 1..=SCENES {
+        let run = run_scene(&[6, 6], 2, Scene::Program0YieldsToWakers);
+        let turns = turns(&run.log);
+        let lengths: Vec<usize> = turns.iter().map(|t| t.1).collect();
+        assert_eq!(
+            lengths, [2; 6],
+            "scene {scene}: two programs of 6 instructions with a switch interval of 2 should \
+             take turns of 2, but the turns were {turns:?}. A thread that switches must \
+             pass the GIL on and queue again in one step, under one lock: released first \
+             and asked for afterwards, the thread it woke can take its turn, switch, find \
+             nobody waiting, and keep the GIL"
         );
     }
 }
@@ -261,6 +315,32 @@ fn a_release_wakes_the_thread_whose_turn_it_is() {
             scene + 1
         );
     }
+}
+
+#[test]
+fn a_thread_sleeps_while_it_waits_for_its_turn() {
+    // The test holds the GIL; another thread asks for it. That thread has nothing to do
+    // until its number is served, and it must wait asleep, on the condvar, not look at the
+    // tickets again and again. (On Linux the test reads its state in `/proc`; no clock.)
+    timeout(|| {
+        let gil = Arc::new(FairGil::new());
+        let held = gil.acquire();
+        let (tell, waiter_started) = mpsc::channel();
+        let waiter = {
+            let gil = Arc::clone(&gil);
+            thread::spawn(move || {
+                tell.send(sched::current_tid()).unwrap();
+                drop(gil.acquire());
+            })
+        };
+        sched::assert_parks(
+            waiter_started.recv().unwrap(),
+            "its turn at the GIL",
+            "`Condvar::wait_while` sleeps until another thread notifies the condvar.",
+        );
+        drop(held);
+        waiter.join().unwrap();
+    });
 }
 
 #[test]

@@ -184,3 +184,45 @@ fn while_held_runs_once_with_the_money_moved() {
         "(calls of while_held, balance 0, balance 1)"
     );
 }
+
+#[test]
+fn a_transfer_sleeps_while_its_account_is_busy() {
+    // Transfer A holds account 1 (its `while_held` waits for the test's word). Transfer B,
+    // from 0 to 1, must wait for account 1, and it must wait asleep, in `lock`, not
+    // spin on `try_lock`: a spinning wait burns a core that A may need to finish. (On
+    // Linux the test reads B's state in `/proc`; no clock.)
+    let balances = timeout(|| {
+        let bank = Bank::new(&[100, 100]);
+        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+        let (holding, a_holds) = std::sync::mpsc::channel();
+        let (b_tid, b_started) = std::sync::mpsc::channel();
+        let bank = &bank;
+        thread::scope(|s| {
+            s.spawn(move || {
+                bank.transfer_with(1, 1, 0, move || {
+                    holding.send(()).unwrap();
+                    let _ = wait_for_go.recv();
+                })
+            });
+            a_holds.recv().expect("transfer A never held its account");
+            s.spawn(move || {
+                b_tid.send(support::sched::current_tid()).unwrap();
+                bank.transfer(0, 1, 30);
+            });
+            let parked = std::panic::catch_unwind(|| {
+                support::sched::assert_parks(
+                    b_started.recv().unwrap(),
+                    "account 1, which another transfer holds",
+                    "`Mutex::lock` sleeps until the mutex is free.",
+                );
+            });
+            // Let A finish either way: the scope waits for both transfers.
+            go.send(()).unwrap();
+            if let Err(failure) = parked {
+                std::panic::resume_unwind(failure);
+            }
+        });
+        [bank.balance(0), bank.balance(1)]
+    });
+    assert_eq!(balances, [70, 130], "the balances after the transfer");
+}

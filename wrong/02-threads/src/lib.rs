@@ -14,6 +14,7 @@ mutation!("ex01-join-in-loop", ex01_spawn);
 mutation!("ex01-finishing-order", ex01_spawn);
 mutation!("ex01-unwrap-join", ex01_spawn);
 mutation!("ex01-raises-early", ex01_spawn);
+mutation!("ex01-spins-until-finished", ex01_spawn);
 
 mutation!("ex02-sequential", ex02_scoped);
 mutation!("ex02-lost-tail", ex02_scoped);
@@ -23,11 +24,14 @@ mutation!("ex03-kept-sender", ex03_channel);
 mutation!("ex03-join-then-receive", ex03_channel);
 mutation!("ex03-one-per-producer", ex03_channel);
 mutation!("ex03-never-joins", ex03_channel);
+mutation!("ex03-polls-try-recv", ex03_channel);
 
 mutation!("ex04-lock-around-job", ex04_counter);
 mutation!("ex04-read-then-write", ex04_counter);
 mutation!("ex04-sum-at-the-end", ex04_counter);
+mutation!("ex04-two-locks", ex04_counter);
 
 mutation!("ex05-lock-held-during-job", ex05_pool);
 mutation!("ex05-panic-kills-worker", ex05_pool);
 mutation!("ex05-stop-flag", ex05_pool);
+mutation!("ex05-polls-queue", ex05_pool);

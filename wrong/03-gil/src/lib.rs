@@ -24,8 +24,12 @@ mutation!("ex03-never-switches", ex03_switch_interval);
 mutation!("ex03-every-instruction", ex03_switch_interval);
 mutation!("ex03-plain-mutex", ex03_switch_interval);
 mutation!("ex03-notify-one", ex03_switch_interval);
+mutation!("ex03-release-then-acquire", ex03_switch_interval);
+mutation!("ex03-drop-then-acquire", ex03_switch_interval);
+mutation!("ex03-spins-for-turn", ex03_switch_interval);
 
 mutation!("ex04-one-big-lock", ex04_per_object_locks);
 mutation!("ex04-unordered-locks", ex04_per_object_locks);
 mutation!("ex04-self-transfer-deadlocks", ex04_per_object_locks);
 mutation!("ex04-one-lock-at-a-time", ex04_per_object_locks);
+mutation!("ex04-spins-on-try-lock", ex04_per_object_locks);

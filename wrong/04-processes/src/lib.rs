@@ -15,6 +15,7 @@ mutation!("ex01-no-close", ex01_spawn);
 mutation!("ex01-no-wait", ex01_spawn);
 mutation!("ex01-wait-before-read", ex01_spawn);
 mutation!("ex01-reads-one-line", ex01_spawn);
+mutation!("ex01-polls-try-wait", ex01_spawn);
 
 mutation!("ex02-single-read", ex02_frames);
 mutation!("ex02-trusts-length", ex02_frames);
