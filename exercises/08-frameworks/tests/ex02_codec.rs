@@ -118,12 +118,13 @@ fn encoding_writes_the_line_and_a_newline() {
         let mut codec = LineCodec::new(64);
         let mut buf = BytesMut::new();
         codec.encode("hi".to_string(), &mut buf).unwrap();
+        codec.encode(String::new(), &mut buf).unwrap();
         codec.encode("there".to_string(), &mut buf).unwrap();
         buf.to_vec()
     });
     assert_eq!(
-        bytes, b"hi\nthere\n",
-        "each line is written followed by \\n"
+        bytes, b"hi\n\nthere\n",
+        "each line is written followed by \\n (an empty line is just the \\n)"
     );
 }
 

@@ -62,6 +62,25 @@ fn publish_numbers_posts_per_room_and_sends_them_to_subscribers() {
 }
 
 #[test]
+fn a_room_keeps_its_last_room_capacity_posts_for_long_polls() {
+    let kept = paused(|| async {
+        let chat = Chat::new(config());
+        let capacity = config().room_capacity as u64;
+        for n in 1..=capacity + 3 {
+            chat.publish("r", format!("a: {n}"));
+        }
+        let posts = chat.long_poll("r", 0).await;
+        posts.iter().map(|post| post.id).collect::<Vec<_>>()
+    });
+    assert_eq!(
+        kept,
+        (4..=11).collect::<Vec<u64>>(),
+        "a room with room_capacity 8 that got 11 posts keeps the last 8 for long polls \
+         (ids 4 to 11): drop the oldest once there are more than room_capacity"
+    );
+}
+
+#[test]
 fn a_long_poll_answers_at_once_with_what_it_has_not_seen() {
     let got = paused(|| async {
         let chat = Chat::new(config());
