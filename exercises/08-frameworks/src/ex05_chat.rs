@@ -148,6 +148,11 @@ impl Chat {
         self.inner.shutdown.cancel();
     }
 
+    /// How many WebSocket connections are open.
+    pub fn open_connections(&self) -> usize {
+        self.inner.config.max_connections - self.inner.connections.available_permits()
+    }
+
     /// Runs `f` on the room called `name`, made if it does not exist yet.
     pub fn with_room<T>(&self, name: &str, f: impl FnOnce(&mut Room) -> T) -> T {
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner());

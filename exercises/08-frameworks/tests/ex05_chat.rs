@@ -322,8 +322,14 @@ fn a_connection_over_the_limit_is_refused_until_one_leaves() {
             ..config()
         })
         .await;
+        let nobody = server.chat.open_connections();
         let mut ann = join(server.addr, "lobby", "ann").await;
         let _bob = join(server.addr, "lobby", "bob").await;
+        assert_eq!(
+            (nobody, server.chat.open_connections()),
+            (0, 2),
+            "open connections before anyone joined, and with ann and bob in"
+        );
         let refused = match try_join(server.addr, "lobby", "cy", None).await {
             Ok(_) => "accepted".to_string(),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {

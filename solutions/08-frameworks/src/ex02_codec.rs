@@ -56,6 +56,11 @@ impl LineCodec {
     pub fn new(max_length: usize) -> Self {
         Self { max_length }
     }
+
+    /// The longest line accepted, in bytes.
+    pub fn max_length(&self) -> usize {
+        self.max_length
+    }
 }
 
 impl Decoder for LineCodec {
