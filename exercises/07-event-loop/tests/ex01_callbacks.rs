@@ -9,19 +9,50 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use support::{PATIENCE, Rendezvous, timeout};
 
-type Server = thread::JoinHandle<io::Result<()>>;
+/// The server's thread, and its id in the kernel (to watch it in `/proc`).
+struct Server {
+    thread: thread::JoinHandle<io::Result<()>>,
+    tid: support::sched::Tid,
+}
 
 /// Starts the callback server for `clients` connections on its own thread.
 fn start_server(clients: usize) -> (SocketAddr, Arc<Stats>, Server) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    start_server_on(listener, clients)
+}
+
+/// As [`start_server`], on a listener the test made (and may have connected to already).
+fn start_server_on(listener: TcpListener, clients: usize) -> (SocketAddr, Arc<Stats>, Server) {
     let addr = listener.local_addr().unwrap();
     let stats = Arc::new(Stats::default());
     let theirs = stats.clone();
-    let server = thread::Builder::new()
+    let (tell, told) = std::sync::mpsc::channel();
+    let thread = thread::Builder::new()
         .name("callback echo server".into())
-        .spawn(move || serve_echo(listener, clients, &theirs))
+        .spawn(move || {
+            tell.send(support::sched::current_tid()).unwrap();
+            serve_echo(listener, clients, &theirs)
+        })
         .unwrap();
-    (addr, stats, server)
+    let tid = told.recv().unwrap();
+    (addr, stats, Server { thread, tid })
+}
+
+/// The most bytes the kernel may hold for one loopback connection on its way: the
+/// sender's largest send buffer and the receiver's largest receive buffer
+/// (`/proc/sys/net/ipv4/tcp_wmem` and `tcp_rmem`, their third numbers). Writing more than
+/// this to a reader that does not read must fill both.
+fn most_bytes_in_flight() -> usize {
+    let largest = |file: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}"))
+            .ok()
+            .and_then(|text| text.split_whitespace().nth(2)?.parse::<usize>().ok())
+    };
+    match (largest("tcp_wmem"), largest("tcp_rmem")) {
+        (Some(send), Some(receive)) => send + receive,
+        // Not Linux: well above the usual limits elsewhere (a few MiB each).
+        _ => 32 << 20,
+    }
 }
 
 /// A line-oriented test client.
@@ -59,7 +90,7 @@ impl Client {
 
 /// Waits for the server to finish and checks it ended well and never spun.
 fn finish(server: Server, stats: &Stats) {
-    let outcome = server.join().expect("the server thread panicked");
+    let outcome = server.thread.join().expect("the server thread panicked");
     outcome.expect("serve_echo must return Ok once every client has been closed");
     let spins = stats.non_blocking.load(Ordering::SeqCst);
     assert_eq!(
@@ -101,6 +132,15 @@ fn an_idle_server_sleeps_in_the_poller() {
         let mut client = Client::connect(addr);
         assert_eq!(client.echo("first\n"), "first\n");
         // The client says nothing now: the loop must be asleep in one wait, and stay.
+        // (On Linux the test reads the server thread's state in `/proc`: a loop that gets
+        // an event again and again, say for a socket it asked to write to with nothing
+        // to write, never sleeps.)
+        support::sched::assert_parks(
+            server.tid,
+            "the client's next line",
+            "Ask the poller only for what the connection needs now: readable unless \
+             closing, writable only while bytes wait to be sent.",
+        );
         until_waiting(&stats);
         let waits = stats.waits.load(Ordering::SeqCst);
         assert_eq!(client.echo("second\n"), "second\n");
@@ -200,6 +240,81 @@ fn garbage_is_cut_off_and_an_abrupt_disconnect_ends_only_that_client() {
             "one client's garbage or reset must not disturb another client"
         );
         drop(good);
+        finish(server, &stats);
+    });
+}
+
+#[test]
+fn a_client_that_does_not_read_for_a_while_still_gets_every_byte_back() {
+    // The client sends more lines than the kernel can hold on their way back before it
+    // reads a byte. The server's writes to it must fill the socket and fail with
+    // `WouldBlock` at some point: the rest waits in the connection's `outgoing` and goes
+    // when the poller says the socket is writable again. Nothing is lost, and the server
+    // does not end the connection.
+    let (sent, got) = timeout(|| {
+        let (addr, stats, server) = start_server(1);
+        let total = most_bytes_in_flight() + (1 << 20);
+        let line = format!("{}\n", "x".repeat(99));
+        let lines = total.div_ceil(line.len());
+        let client = TcpStream::connect(addr).unwrap();
+        client.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut writer = client.try_clone().unwrap();
+        let sending = thread::spawn(move || {
+            for _ in 0..lines {
+                writer.write_all(line.as_bytes()).unwrap();
+            }
+            writer.shutdown(std::net::Shutdown::Write).unwrap();
+        });
+        // Not a byte read until every line is sent: the server's socket is full by then.
+        sending
+            .join()
+            .expect("the client could not send all its lines");
+        let mut back = Vec::new();
+        let _ = (&client).read_to_end(&mut back);
+        drop(client);
+        finish(server, &stats);
+        (lines * 100, back.len())
+    });
+    assert_eq!(
+        got, sent,
+        "the client sent {sent} bytes of lines before reading and got {got} back: when a \
+         write would block, keep the rest in `outgoing` and send it on the next writable \
+         event (`WouldBlock` is not an error)"
+    );
+}
+
+#[test]
+fn a_client_beyond_the_count_is_left_waiting_and_the_server_still_finishes() {
+    // Two clients connect before the server starts; it is asked to serve one. It must
+    // accept exactly one, not ask the poller about the listener any more (the second
+    // client's pending connection would report it readable again and again), and return
+    // once the one it served has gone.
+    timeout(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        // Both are connected (in the listener's backlog) before the server runs.
+        let mut first = Client::connect(addr);
+        let second = TcpStream::connect(addr).unwrap();
+        let (_, stats, server) = start_server_on(listener, 1);
+        assert_eq!(first.echo("one\n"), "one\n");
+        support::sched::assert_parks(
+            server.tid,
+            "its one client's next line",
+            "Once it has accepted its last client, the loop must stop asking the poller \
+             about the listener: a client left waiting in the backlog keeps it readable.",
+        );
+        drop(first);
+        let give_up = std::time::Instant::now() + PATIENCE;
+        while !server.thread.is_finished() && std::time::Instant::now() < give_up {
+            thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(
+            server.thread.is_finished(),
+            "serve_echo was asked to serve 1 client; that client has gone, but the server \
+             is still running: it accepted the second client too (accept while `accepted < \
+             clients`)"
+        );
+        drop(second);
         finish(server, &stats);
     });
 }

@@ -135,7 +135,11 @@ fn too_long_says_what_the_limit_is() {
         message.contains('3'),
         "the error names the limit: {message:?}"
     );
-    assert_eq!(LineCodec::new(3).max_length(), 3, "the codec says its limit");
+    assert_eq!(
+        LineCodec::new(3).max_length(),
+        3,
+        "the codec says its limit"
+    );
     // And the stub must fail this test too: the codec has to work.
     let answers = feed(3, &[b"abcd"]);
     assert_eq!(answers, [Err("line longer than 3 bytes".to_string())]);

@@ -60,11 +60,6 @@ pub struct Source {
 }
 
 impl Source {
-    /// The key of this source's events.
-    pub fn key(&self) -> usize {
-        self.key
-    }
-
     /// The socket, for [`Poller::modify`] and [`Poller::delete`].
     #[cfg(unix)]
     pub fn socket(&self) -> std::os::fd::BorrowedFd<'_> {

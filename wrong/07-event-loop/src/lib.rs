@@ -13,6 +13,8 @@ use support::mutation;
 mutation!("ex01-not-rearmed", ex01_callbacks);
 mutation!("ex01-spinning", ex01_callbacks);
 mutation!("ex01-error-ends-server", ex01_callbacks);
+mutation!("ex01-accepts-one-too-many", ex01_callbacks);
+mutation!("ex01-keeps-listening", ex01_callbacks);
 
 mutation!("ex02-not-rearmed", ex02_reactor);
 mutation!("ex02-wakes-everyone", ex02_reactor);
