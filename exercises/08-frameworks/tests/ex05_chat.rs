@@ -468,3 +468,59 @@ fn shutdown_delivers_what_was_posted_then_says_goodbye_to_everyone() {
         "serve must return once every connection has said goodbye"
     );
 }
+
+#[test]
+fn an_idle_server_sleeps_until_someone_speaks() {
+    // The server runs on a runtime of its own, on a thread of its own, so the test can
+    // watch that thread from outside. With two clients connected and nobody speaking,
+    // every task of the server is waiting (for a frame, for a post, for shutdown) and
+    // the thread must sleep in the kernel. A connection loop that looks for posts every
+    // few milliseconds instead of awaiting them keeps waking it up. (On Linux the test
+    // reads the thread's state in `/proc`; no clock.)
+    let heard = real(|| async {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let chat = Chat::new(config());
+        let server = {
+            let chat = chat.clone();
+            support::tokio::on_own_thread(move || async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                let _ = chat.serve(listener).await;
+            })
+        };
+        let mut ann = join(addr, "lobby", "ann").await;
+        let mut bob = join(addr, "lobby", "bob").await;
+        say(&mut ann, "hi").await;
+        let first = next_text(&mut bob, "ann's hi").await;
+        // ann hears herself too: read it, so that only what comes next is waiting.
+        next_text(&mut ann, "ann's own hi").await;
+        let tid = server.tid;
+        let parked = tokio::task::spawn_blocking(move || {
+            support::sched::assert_parks(
+                tid,
+                "a client to speak",
+                "Await the room's posts (`posts.recv()` in the `select!`), do not look for \
+                 them on a timer.",
+            );
+        })
+        .await;
+        if let Err(failure) = parked {
+            chat.shutdown();
+            std::panic::resume_unwind(failure.into_panic());
+        }
+        say(&mut bob, "bye").await;
+        let second = next_text(&mut ann, "bob's bye").await;
+        chat.shutdown();
+        tokio::task::spawn_blocking(move || server.thread.join())
+            .await
+            .unwrap()
+            .expect("the server's thread panicked");
+        (first, second)
+    });
+    assert_eq!(
+        heard,
+        (Some("ann: hi".to_string()), Some("bob: bye".to_string())),
+        "each hears the other"
+    );
+}

@@ -187,3 +187,38 @@ fn a_client_that_sends_garbage_loses_only_its_own_place() {
         }
     });
 }
+
+#[test]
+fn an_idle_server_sleeps() {
+    // The server runs on a runtime of its own, on a thread of its own, so the test can
+    // watch that thread from outside. With one client connected and silent, the server
+    // has nothing to do but wait (for a connection, for a line), and its thread must
+    // sleep in the kernel. An accept loop that wakes up on a timer to look again (an
+    // `accept` under a short `timeout`, say, like Python's `serve_forever(poll_interval)`)
+    // keeps waking it. (On Linux the test reads the thread's state in `/proc`; no clock.)
+    run(|| async {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = support::tokio::on_own_thread(move || async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            // The server runs until the test's process ends (`serve` never returns).
+            let _ = serve(listener, 2).await;
+        });
+        let mut a = Client::connect(addr).await;
+        a.echo("hello\n").await;
+        let tid = server.tid;
+        let parked = tokio::task::spawn_blocking(move || {
+            support::sched::assert_parks(
+                tid,
+                "a client to connect or to speak",
+                "Await `listener.accept()`: it wakes the task when a client connects.",
+            );
+        })
+        .await;
+        if let Err(failure) = parked {
+            std::panic::resume_unwind(failure.into_panic());
+        }
+        a.echo("still here\n").await;
+    });
+}

@@ -44,6 +44,7 @@ mutation!("ex05-poll-ignores-after", ex05_chat);
 mutation!("ex05-poll-sleeps-and-looks", ex05_chat);
 mutation!("ex05-shutdown-at-once", ex05_chat);
 mutation!("ex05-history-one-short", ex05_chat);
+mutation!("ex05-polls-posts", ex05_chat);
 
 mutation!("ex06-naive-read", ex06_select);
 mutation!("ex06-polls-outgoing", ex06_select);

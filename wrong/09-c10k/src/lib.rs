@@ -27,3 +27,4 @@ mutation!("ex04-waits-for-a-permit", ex04_budget);
 mutation!("ex04-permit-dropped-at-once", ex04_budget);
 mutation!("ex04-permit-never-returned", ex04_budget);
 mutation!("ex04-silent-refusal", ex04_budget);
+mutation!("ex04-accept-polls", ex04_budget);
