@@ -36,10 +36,12 @@ fn timers_come_out_earliest_deadline_first() {
     timeout(|| {
         let start = Instant::now();
         let mut timers = Timers::default();
+        assert!(timers.is_empty());
         let (late, late_waker) = counter();
         let (early, early_waker) = counter();
         timers.insert(start + 5 * SECOND, late_waker);
         timers.insert(start + 2 * SECOND, early_waker);
+        assert!(!timers.is_empty());
         assert_eq!(
             timers.next_deadline(),
             Some(start + 2 * SECOND),
@@ -77,6 +79,33 @@ fn the_wait_is_bounded_by_the_next_deadline() {
             reactor.wait_timeout(true),
             Some(3 * SECOND / 2),
             "the wait lasts until the earliest deadline, measured from now"
+        );
+        assert!(!reactor.is_waiting(), "nobody is in the poller's wait yet");
+        reactor.turn(false).unwrap();
+        assert_eq!(
+            (reactor.waits(), reactor.non_blocking_waits()),
+            (1, 1),
+            "a turn that may not block asks the poller once, with a zero timeout"
+        );
+    });
+}
+
+#[test]
+fn two_timers_with_the_same_deadline_both_fire() {
+    timeout(|| {
+        let at = Instant::now() + SECOND;
+        let mut timers = Timers::default();
+        let (first, first_waker) = counter();
+        let (second, second_waker) = counter();
+        timers.insert(at, first_waker);
+        timers.insert(at, second_waker);
+        assert_eq!(timers.len(), 2, "two timers were set");
+        timers.take_expired(at).into_iter().for_each(Waker::wake);
+        assert_eq!(
+            (wakes(&first), wakes(&second)),
+            (1, 1),
+            "two timers set for the same instant must both fire: each `TimerId` needs an \
+             id of its own, or the second replaces the first in the map"
         );
     });
 }

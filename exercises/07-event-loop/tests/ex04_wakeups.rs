@@ -144,3 +144,32 @@ fn a_panic_in_the_closure_reaches_the_awaiting_task() {
         block_on(&reactor, spawn_blocking(|| panic!("the closure failed")));
     });
 }
+
+#[test]
+fn block_on_does_not_sleep_when_the_future_woke_itself() {
+    // A future that wakes itself while it is polled (it has more to do at once) must be
+    // polled again without the loop sleeping first: `block_on` turns the reactor with a
+    // zero timeout when the flag is already set.
+    timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let mut first = true;
+        let answer = block_on(
+            &reactor,
+            std::future::poll_fn(move |cx| {
+                if std::mem::take(&mut first) {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                } else {
+                    Poll::Ready("done")
+                }
+            }),
+        );
+        assert_eq!(answer, "done");
+        assert_eq!(
+            (reactor.waits(), reactor.non_blocking_waits()),
+            (1, 1),
+            "after a future woke itself, the loop should ask the poller once with a zero \
+             timeout (check the flag before you sleep), then poll the future again"
+        );
+    });
+}

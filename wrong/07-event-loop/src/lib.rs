@@ -27,7 +27,8 @@ mutation!("ex02-event-disarms-other-way", ex02_reactor);
 #[cfg(any(
     feature = "ex03-timers-only-on-io",
     feature = "ex03-insertion-order",
-    feature = "ex03-sleep-wakes-itself"
+    feature = "ex03-sleep-wakes-itself",
+    feature = "ex03-one-id"
 ))]
 pub mod ex02_reactor {
     include!(concat!(env!("OUT_DIR"), "/ex02_reactor.rs"));
@@ -35,10 +36,12 @@ pub mod ex02_reactor {
 mutation!("ex03-timers-only-on-io", ex03_timers);
 mutation!("ex03-insertion-order", ex03_timers);
 mutation!("ex03-sleep-wakes-itself", ex03_timers);
+mutation!("ex03-one-id", ex03_timers);
 
 mutation!("ex04-waker-does-not-notify", ex04_wakeups);
 mutation!("ex04-spinning-loop", ex04_wakeups);
 mutation!("ex04-forgets-waker", ex04_wakeups);
+mutation!("ex04-always-blocks", ex04_wakeups);
 
 mutation!("ex05-spinning-loop", ex05_runtime);
 mutation!("ex05-blocking-read", ex05_runtime);
