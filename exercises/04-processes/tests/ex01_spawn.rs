@@ -117,66 +117,34 @@ fn a_missing_program_is_an_error_not_a_panic() {
 
 #[test]
 fn the_parent_sleeps_while_it_waits_for_the_child_to_exit() {
-    // The child here is a shell script: it answers, closes its stdout, and then waits
-    // for the test's word (a line on a named pipe) before it exits. Meanwhile `ask_child`
-    // has read the whole answer and has nothing to do but wait for the exit, and it must
-    // wait asleep: `Child::wait` parks the thread until the child has ended. (Linux
-    // only: the test reads the thread's state in `/proc`; no clock.)
+    // The child here answers, closes its stdout, and then waits for the test's word
+    // before it exits. Meanwhile `ask_child` has read the whole answer and has nothing to
+    // do but wait for the exit, and it must wait asleep: `Child::wait` parks the thread
+    // until the child has ended. (Linux only: the test reads the thread's state in
+    // `/proc`; no clock.)
     if !support::sched::can_watch_threads() {
         return;
     }
     let reply = timeout(|| {
-        use std::io::Write;
-        use std::os::unix::fs::PermissionsExt;
-        use std::sync::mpsc;
-        let dir = std::env::temp_dir().join(format!("ch04-wait-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (script, word) = (dir.join("child.sh"), dir.join("word"));
-        let _ = std::fs::remove_file(&word);
-        let made = std::process::Command::new("mkfifo").arg(&word).status();
-        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\ncat >/dev/null\necho ANSWERED\nexec 1>&-\nread word < '{}'\n",
-                word.display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-        let (tell, caller_started) = mpsc::channel();
-        let caller = {
-            let script = script.clone();
-            std::thread::spawn(move || {
-                tell.send(support::sched::current_tid()).unwrap();
-                ask_child(&script, "hello")
-            })
-        };
-        let caller_tid = caller_started.recv().unwrap();
-        // Opening the named pipe to write waits until the child opens it to read, that
-        // is, until it has answered and closed its stdout.
-        let (opened, pipe) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = opened.send(std::fs::OpenOptions::new().write(true).open(word));
+        let child = support::child::LingeringChild::new("ch04-ask-child", "ANSWERED");
+        let (tell, caller_started) = std::sync::mpsc::channel();
+        let program = child.program().to_path_buf();
+        let caller = std::thread::spawn(move || {
+            tell.send(support::sched::current_tid()).unwrap();
+            ask_child(&program, "hello")
         });
-        let mut pipe = match pipe.recv_timeout(support::PATIENCE) {
-            Ok(pipe) => pipe.unwrap(),
-            Err(_) => panic!(
-                "the child never got to the end of its answer: does `ask_child` start it, \
-                 send it the request and close its stdin?"
-            ),
-        };
+        let caller_tid = caller_started.recv().unwrap();
+        let word = child.until_lingering(
+            "the child never got to the end of its answer: does `ask_child` start it, send \
+             it the request and close its stdin?",
+        );
         support::sched::assert_parks(
             caller_tid,
             "the child to exit",
             "`Child::wait` sleeps until the child has ended.",
         );
-        writeln!(pipe, "go").unwrap();
-        drop(pipe);
-        let reply = caller.join().unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        reply.expect("ask_child failed")
+        word.let_go();
+        caller.join().unwrap().expect("ask_child failed")
     });
     assert_eq!(reply.answer.trim(), "ANSWERED");
     assert!(reply.status.success(), "status: {}", reply.status);

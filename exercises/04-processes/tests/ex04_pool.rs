@@ -250,3 +250,37 @@ fn an_empty_batch_gives_no_results() {
     assert!(results.is_empty(), "no jobs, yet results: {results:?}");
     assert_eq!(statuses.len(), 2);
 }
+
+#[test]
+fn shutdown_sleeps_while_it_waits_for_a_worker_to_exit() {
+    // The worker here is a child that, once its stdin is closed, waits for the test's word
+    // before it exits. `shutdown` has closed the pipes and has nothing to do but wait, and
+    // it must wait asleep: `Child::wait` parks the thread until the child has ended.
+    // (Linux only: the test reads the thread's state in `/proc`; no clock.)
+    if !support::sched::can_watch_threads() {
+        return;
+    }
+    let statuses = timeout(|| {
+        let child = support::child::LingeringChild::new("ch04-pool-shutdown", "bye");
+        let pool = Pool::new(child.program(), 1).expect("could not start the worker");
+        let (tell, caller_started) = std::sync::mpsc::channel();
+        let caller = std::thread::spawn(move || {
+            tell.send(support::sched::current_tid()).unwrap();
+            pool.shutdown()
+        });
+        let caller_tid = caller_started.recv().unwrap();
+        let word = child.until_lingering(
+            "the worker never saw its stdin close: does `shutdown` close every worker's pipe \
+             before it waits?",
+        );
+        support::sched::assert_parks(
+            caller_tid,
+            "a worker to exit",
+            "`Child::wait` sleeps until the child has ended.",
+        );
+        word.let_go();
+        caller.join().unwrap().expect("shutdown failed")
+    });
+    assert_eq!(statuses.len(), 1, "one worker, one exit status");
+    assert!(statuses[0].success(), "status: {}", statuses[0]);
+}

@@ -34,3 +34,4 @@ mutation!("ex04-finishing-order", ex04_pool);
 mutation!("ex04-no-replacement", ex04_pool);
 mutation!("ex04-kill-on-shutdown", ex04_pool);
 mutation!("ex04-fixed-shares", ex04_pool);
+mutation!("ex04-shutdown-polls", ex04_pool);
