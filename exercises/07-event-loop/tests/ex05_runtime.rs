@@ -2,7 +2,7 @@
 //! real clients on loopback.
 
 use ch07_event_loop::ex05_runtime::{
-    MAX_LINE, TOO_LONG, TcpListener, TcpStream, block_on, reactor, serve_echo, sleep, spawn,
+    BUDGET, MAX_LINE, TOO_LONG, TcpListener, TcpStream, block_on, reactor, serve_echo, sleep, spawn,
 };
 use futures::StreamExt;
 use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -281,4 +281,235 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
         drop((silent, half, good, late));
         finish(server);
     });
+}
+
+/// Waits (politely, on this test thread) until the loop sleeps in the poller again after
+/// `ready` is set: the task it runs is waiting for the OS. A limit, not a measurement.
+fn until_the_loop_sleeps_after(
+    ready: &AtomicBool,
+    reactor: &ch07_event_loop::ex02_reactor::Reactor,
+) {
+    let started = std::time::Instant::now();
+    while !(ready.load(Ordering::SeqCst) && reactor.is_waiting()) {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the loop never went to sleep in the poller while the task waited for the OS"
+        );
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn a_wake_from_another_thread_reaches_the_sleeping_loop() {
+    // A task waits for a value that another thread sends once the loop is asleep in the
+    // poller. The wake comes from that other thread: it must interrupt the poller's wait
+    // (`notify`), or the loop sleeps for ever with the task ready.
+    let got = timeout(|| {
+        block_on(async {
+            let (send, receive) = futures::channel::oneshot::channel();
+            let (theirs, waiting) = (reactor(), Arc::new(AtomicBool::new(false)));
+            let started = waiting.clone();
+            let sender = thread::spawn(move || {
+                until_the_loop_sleeps_after(&started, &theirs);
+                send.send(42).unwrap();
+            });
+            let task = spawn(async move { receive.await.unwrap() });
+            waiting.store(true, Ordering::SeqCst);
+            let got = task.await;
+            sender.join().unwrap();
+            got
+        })
+    });
+    assert_eq!(got, 42);
+}
+
+#[test]
+fn ready_tasks_run_in_batches_and_the_loop_never_sleeps_while_one_is_ready() {
+    // 3 * BUDGET tasks, all ready at once, and the main future waits for the *last* one
+    // first, so it is not woken until the last batch has run. Between batches the loop
+    // must turn the reactor without sleeping (tasks are ready, even though the main future
+    // is not); a loop that sleeps there never wakes up, as nothing else will happen.
+    let (turns, results) = timeout(|| {
+        block_on(async {
+            let handles: Vec<_> = (0..3 * BUDGET).map(|n| spawn(async move { n })).collect();
+            let mut results = Vec::new();
+            for handle in handles.into_iter().rev() {
+                results.push(handle.await);
+            }
+            ((reactor().waits(), reactor().non_blocking_waits()), results)
+        })
+    });
+    assert_eq!(results.len(), 3 * BUDGET);
+    assert_eq!(
+        turns,
+        (3, 3),
+        "{} ready tasks should run in 3 batches of BUDGET, with one turn of the reactor \
+         (with a zero timeout) after each: (waits, zero-timeout waits) were {turns:?}",
+        3 * BUDGET
+    );
+}
+
+#[test]
+fn a_read_or_a_write_on_a_reset_connection_fails() {
+    // The client closes with bytes from the server still unread: its OS resets the
+    // connection. The server's next read must fail with the reset, not look like a
+    // clean end of file, and so must its next write.
+    let (read, write) = timeout(|| {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (stream, _) = listener.accept().await.unwrap();
+            (&stream).write_all(b"never read\n").await.unwrap();
+            client.peek(&mut [0; 1]).unwrap(); // the bytes are in the client's socket
+            drop(client);
+            let mut buf = [0; 16];
+            let read = (&stream).read(&mut buf).await.map_err(|e| e.kind());
+            let write = (&stream).write_all(b"more\n").await.map_err(|e| e.kind());
+            (read, write)
+        })
+    });
+    assert_eq!(
+        read,
+        Err(io::ErrorKind::ConnectionReset),
+        "a read on a connection the peer reset must return the error (only `WouldBlock` \
+         means wait and try again)"
+    );
+    assert!(
+        write.is_err(),
+        "a write on a connection the peer reset must return the error, not wait for room"
+    );
+}
+
+/// The most bytes the kernel may hold for one loopback connection on its way (see the
+/// same function in the tests of 07.1).
+fn most_bytes_in_flight() -> usize {
+    let largest = |file: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}"))
+            .ok()
+            .and_then(|text| text.split_whitespace().nth(2)?.parse::<usize>().ok())
+    };
+    match (largest("tcp_wmem"), largest("tcp_rmem")) {
+        (Some(send), Some(receive)) => send + receive,
+        _ => 32 << 20,
+    }
+}
+
+#[test]
+fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
+    // More bytes than the kernel can hold on their way: the write must fill the socket,
+    // wait (the loop asleep in the poller) until the reader makes room, and go on. The
+    // reader starts only once the loop sleeps, so the write has waited by then. `close`
+    // must end the stream: the reader's `read_to_end` returns while the server still
+    // holds its socket.
+    let (written, read) = timeout(|| {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let total = most_bytes_in_flight() + (1 << 20);
+            let (theirs, accepted) = (reactor(), Arc::new(AtomicBool::new(false)));
+            let started = accepted.clone();
+            let reader = thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                until_the_loop_sleeps_after(&started, &theirs);
+                let mut all = Vec::new();
+                stream.read_to_end(&mut all).map(|_| all.len())
+            });
+            let (stream, _) = listener.accept().await.unwrap();
+            accepted.store(true, Ordering::SeqCst);
+            let written = (&stream).write_all(&vec![7; total]).await;
+            let closed = (&stream).close().await;
+            let read = if written.is_ok() && closed.is_ok() {
+                reader.join().unwrap().ok()
+            } else {
+                None
+            };
+            drop(stream);
+            (written.map(|()| total).map_err(|e| e.to_string()), read)
+        })
+    });
+    let total = written.expect(
+        "writing to a reader that reads late failed: when the socket is full the write \
+         gets `WouldBlock`, which means wait until it is writable and try again",
+    );
+    assert_eq!(
+        read,
+        Some(total),
+        "the reader should have read every byte and then the end of the stream, while \
+         the server still held its socket: `close` shuts down the writing half"
+    );
+}
+
+#[test]
+fn readable_and_writable_wait_for_the_os() {
+    // `readable` must not return before there is something to read, nor `writable`
+    // before there is room: the next non-blocking call then succeeds.
+    let (read, wrote) = timeout(|| {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let theirs = reactor();
+            let to_read = Arc::new(AtomicBool::new(false));
+            let for_room = Arc::new(AtomicBool::new(false));
+            let (waits_to_read, waits_for_room) = (to_read.clone(), for_room.clone());
+            let peer = thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                // Speak only once the server waits to read...
+                until_the_loop_sleeps_after(&waits_to_read, &theirs);
+                stream.write_all(b"hello").unwrap();
+                // ...and read only once it waits for room.
+                until_the_loop_sleeps_after(&waits_for_room, &theirs);
+                let mut all = Vec::new();
+                let _ = stream.read_to_end(&mut all);
+            });
+            let (stream, _) = listener.accept().await.unwrap();
+            to_read.store(true, Ordering::SeqCst);
+            stream.readable().await.unwrap();
+            let read = stream.get_ref().read(&mut [0; 16]).map_err(|e| e.kind());
+            // Fill the socket with non-blocking writes until the OS says it is full.
+            let chunk = vec![1; 64 * 1024];
+            while stream.get_ref().write(&chunk).is_ok() {}
+            for_room.store(true, Ordering::SeqCst);
+            stream.writable().await.unwrap();
+            let wrote = stream.get_ref().write(&chunk).map_err(|e| e.kind());
+            drop(stream);
+            peer.join().unwrap();
+            (read, wrote.is_ok())
+        })
+    });
+    assert_eq!(
+        read,
+        Ok(5),
+        "after `readable`, the read finds the 5 bytes sent"
+    );
+    assert!(wrote, "after `writable`, a write finds room");
+}
+
+#[test]
+fn a_task_still_pending_when_block_on_returns_is_dropped() {
+    // `block_on` returns as soon as its future is ready; a task still waiting then (here
+    // for a read that never comes) must be dropped with the runtime, closing its socket:
+    // the client sees the end of the stream. (A runtime left in place, or tasks kept
+    // alive by their own wakers, would hold the socket open.)
+    let seen = timeout(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            let (stream, _) = listener.accept().await.unwrap();
+            let _waiting = spawn(async move {
+                let mut buf = [0; 1];
+                let _ = (&stream).read(&mut buf).await;
+            });
+            // Let the task run once, so that it waits in the reactor.
+            sleep(Duration::from_millis(1)).await;
+        });
+        client.set_read_timeout(Some(PATIENCE)).unwrap();
+        (&client).read(&mut [0; 1]).map_err(|e| e.kind())
+    });
+    assert_eq!(
+        seen,
+        Ok(0),
+        "after block_on returned, the client should see the end of the stream: the task \
+         that held the socket must have been dropped"
+    );
 }

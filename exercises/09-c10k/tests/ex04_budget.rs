@@ -100,7 +100,8 @@ fn clients_within_the_budget_are_served_at_the_same_time() {
         for (i, client) in clients.iter_mut().enumerate().rev() {
             client.echo(&format!("goodbye from {i}\n")).await;
         }
-        // A long line, but within MAX_LINE, comes back whole.
+        // Long lines, but within MAX_LINE (64 KiB), come back whole.
+        assert_eq!(MAX_LINE, 64 * 1024, "the limit is 64 KiB");
         let long = format!("{}\n", "x".repeat(MAX_LINE / 2));
         clients[0].echo(&long).await;
     });

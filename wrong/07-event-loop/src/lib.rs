@@ -48,6 +48,10 @@ mutation!("ex05-blocking-read", ex05_runtime);
 mutation!("ex05-read-wakes-itself", ex05_runtime);
 mutation!("ex05-one-at-a-time", ex05_runtime);
 mutation!("ex05-error-ends-server", ex05_runtime);
+mutation!("ex05-one-task-per-turn", ex05_runtime);
+mutation!("ex05-sleeps-with-tasks-ready", ex05_runtime);
+mutation!("ex05-read-errors-wait", ex05_runtime);
+mutation!("ex05-write-never-waits", ex05_runtime);
 
 mutation!("ex06-check-then-act", ex06_shared_state);
 mutation!("ex06-borrow-across-await", ex06_shared_state);
