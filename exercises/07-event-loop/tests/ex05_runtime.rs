@@ -513,3 +513,50 @@ fn a_task_still_pending_when_block_on_returns_is_dropped() {
          that held the socket must have been dropped"
     );
 }
+
+#[test]
+fn a_client_that_hangs_up_mid_line_gets_no_answer() {
+    // Half a line and then the end of the stream: the client has stopped talking, and
+    // the line is not too long, only unfinished. The server drops it quietly and closes.
+    let answer = timeout(|| {
+        let (addr, server) = start_server(1);
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.set_read_timeout(Some(PATIENCE)).unwrap();
+        client.write_all(b"half a li").unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        let _ = client.read_to_end(&mut answer);
+        drop(client);
+        finish(server);
+        answer
+    });
+    assert_eq!(
+        String::from_utf8_lossy(&answer),
+        "",
+        "a line cut short by a hang-up is not too long: answer nothing, just close"
+    );
+}
+
+#[test]
+fn closing_a_stream_ends_it_for_the_peer() {
+    let got = timeout(|| {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            client.set_read_timeout(Some(PATIENCE)).unwrap();
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.write_all(b"bye").await.unwrap();
+            stream.close().await.unwrap();
+            // The server still holds `stream`: only the close can end the client's read.
+            let mut got = String::new();
+            let outcome = (&client).read_to_string(&mut got).map(|_| got);
+            drop(stream);
+            outcome.map_err(|e| e.kind())
+        })
+    });
+    assert_eq!(
+        got,
+        Ok("bye".to_string()),
+        "after `close`, the peer reads what was written and then the end of the stream"
+    );
+}

@@ -52,6 +52,7 @@ mutation!("ex05-one-task-per-turn", ex05_runtime);
 mutation!("ex05-sleeps-with-tasks-ready", ex05_runtime);
 mutation!("ex05-read-errors-wait", ex05_runtime);
 mutation!("ex05-write-never-waits", ex05_runtime);
+mutation!("ex05-cut-line-is-too-long", ex05_runtime);
 
 mutation!("ex06-check-then-act", ex06_shared_state);
 mutation!("ex06-borrow-across-await", ex06_shared_state);
