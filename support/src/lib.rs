@@ -6,6 +6,7 @@
 //! - [`Timeline`]: record named spans per thread or task and draw them as an SVG timeline.
 //! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
 //! - [`child`]: a child process that lingers after it has answered (Unix).
+//! - [`net`]: how many bytes a loopback connection can hold, for tests that fill one.
 //! - [`sched`]: see whether an OS thread parks or spins, and force a thread off its CPU
 //!   at a chosen point, through the kernel's scheduler (Linux).
 //! - [`tokio`] (feature `tokio`): async test bodies on a paused clock, under the same
@@ -29,6 +30,7 @@ pub mod chart;
 pub mod child;
 #[cfg(feature = "mutations")]
 pub mod mutations;
+pub mod net;
 mod rendezvous;
 pub mod sched;
 mod timeline;

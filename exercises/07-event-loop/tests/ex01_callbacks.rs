@@ -38,23 +38,6 @@ fn start_server_on(listener: TcpListener, clients: usize) -> (SocketAddr, Arc<St
     (addr, stats, Server { thread, tid })
 }
 
-/// The most bytes the kernel may hold for one loopback connection on its way: the
-/// sender's largest send buffer and the receiver's largest receive buffer
-/// (`/proc/sys/net/ipv4/tcp_wmem` and `tcp_rmem`, their third numbers). Writing more than
-/// this to a reader that does not read must fill both.
-fn most_bytes_in_flight() -> usize {
-    let largest = |file: &str| {
-        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}"))
-            .ok()
-            .and_then(|text| text.split_whitespace().nth(2)?.parse::<usize>().ok())
-    };
-    match (largest("tcp_wmem"), largest("tcp_rmem")) {
-        (Some(send), Some(receive)) => send + receive,
-        // Not Linux: well above the usual limits elsewhere (a few MiB each).
-        _ => 32 << 20,
-    }
-}
-
 /// A line-oriented test client.
 struct Client {
     writer: TcpStream,
@@ -253,7 +236,7 @@ fn a_client_that_does_not_read_for_a_while_still_gets_every_byte_back() {
     // does not end the connection.
     let (sent, got) = timeout(|| {
         let (addr, stats, server) = start_server(1);
-        let total = most_bytes_in_flight() + (1 << 20);
+        let total = support::net::most_bytes_in_flight() + (1 << 20);
         let line = format!("{}\n", "x".repeat(99));
         let lines = total.div_ceil(line.len());
         let client = TcpStream::connect(addr).unwrap();

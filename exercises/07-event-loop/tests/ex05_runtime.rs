@@ -380,20 +380,6 @@ fn a_read_or_a_write_on_a_reset_connection_fails() {
     );
 }
 
-/// The most bytes the kernel may hold for one loopback connection on its way (see the
-/// same function in the tests of 07.1).
-fn most_bytes_in_flight() -> usize {
-    let largest = |file: &str| {
-        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}"))
-            .ok()
-            .and_then(|text| text.split_whitespace().nth(2)?.parse::<usize>().ok())
-    };
-    match (largest("tcp_wmem"), largest("tcp_rmem")) {
-        (Some(send), Some(receive)) => send + receive,
-        _ => 32 << 20,
-    }
-}
-
 #[test]
 fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
     // More bytes than the kernel can hold on their way: the write must fill the socket,
@@ -405,7 +391,7 @@ fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
         block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
-            let total = most_bytes_in_flight() + (1 << 20);
+            let total = support::net::most_bytes_in_flight() + (1 << 20);
             let (theirs, accepted) = (reactor(), Arc::new(AtomicBool::new(false)));
             let started = accepted.clone();
             let reader = thread::spawn(move || {
