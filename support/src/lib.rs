@@ -5,7 +5,7 @@
 //! - [`Rendezvous`]: prove that pieces of work ran *at the same time*, without a stopwatch.
 //! - [`Timeline`]: record named spans per thread or task and draw them as an SVG timeline.
 //! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
-//! - [`child`]: a child process that lingers after it has answered (Unix).
+//! - [`child`]: a child process that lingers after it has answered (a shell script: Unix).
 //! - [`net`]: how many bytes a loopback connection can hold, for tests that fill one.
 //! - [`sched`]: see whether an OS thread parks or spins, and force a thread off its CPU
 //!   at a chosen point, through the kernel's scheduler (Linux).
@@ -26,7 +26,6 @@
 //! ```
 
 pub mod chart;
-#[cfg(unix)]
 pub mod child;
 #[cfg(feature = "mutations")]
 pub mod mutations;
