@@ -170,9 +170,10 @@ fn the_receiver_sleeps_while_no_message_comes() {
                 }
             })
         });
-        let tid = caller_started
-            .recv()
-            .expect("the first message was never handled");
+        let tid = caller_started.recv_timeout(support::PATIENCE).expect(
+            "the first message was never handled while its producer was still running: \
+             receive as the messages come, not after joining the producers",
+        );
         support::sched::assert_parks(
             tid,
             "the next message",
