@@ -50,6 +50,24 @@ pub struct Exercise {
 pub struct Wrong {
     pub feature: String,
     pub why: String,
+    /// The one operating system whose kernel lets the tests see this mistake, if only one
+    /// does (`"linux"`: they read a thread's state in `/proc`, or have the scheduler force
+    /// an interleaving). Elsewhere those tests run without the check, so the wrong answer
+    /// is not expected to fail there.
+    #[serde(default)]
+    pub only_on: Option<String>,
+}
+
+impl Wrong {
+    /// The operating systems `only_on` may name (values of `std::env::consts::OS`).
+    pub const SYSTEMS: [&'static str; 3] = ["linux", "macos", "windows"];
+
+    /// Whether the tests can catch this wrong answer on the system running now.
+    pub fn caught_here(&self) -> bool {
+        self.only_on
+            .as_deref()
+            .is_none_or(|os| os == std::env::consts::OS)
+    }
 }
 
 impl Chapter {

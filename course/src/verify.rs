@@ -319,6 +319,15 @@ fn check_exercise(
                 wrong.feature
             ));
         }
+        if let Some(os) = &wrong.only_on
+            && !crate::manifest::Wrong::SYSTEMS.contains(&os.as_str())
+        {
+            found.push(format!(
+                "the wrong answer `{}` of {id} is for `only_on = \"{os}\"`, which is not one of {:?}",
+                wrong.feature,
+                crate::manifest::Wrong::SYSTEMS
+            ));
+        }
     }
     if page_exists(
         root,

@@ -148,6 +148,22 @@ fn a_missing_hint_page_or_wrong_answer_is_named() {
 }
 
 #[test]
+fn a_wrong_answer_for_an_unknown_system_is_named() {
+    let root = scratch("only-on");
+    let path = root.join("exercises/course.toml");
+    let text = fs::read_to_string(&path).unwrap().replacen(
+        "{ feature = \"ex04-reverse-order\", why = ",
+        "{ feature = \"ex04-reverse-order\", only_on = \"plan9\", why = ",
+        1,
+    );
+    fs::write(&path, text).unwrap();
+    expect(
+        &root,
+        "the wrong answer `ex04-reverse-order` of 01.4-overlap is for `only_on = \"plan9\"`",
+    );
+}
+
+#[test]
 fn an_untested_ignore_block_and_a_bare_fence_are_named() {
     let root = scratch("blocks");
     let page = root.join("book/src/ch01-sync/index.md");

@@ -79,6 +79,8 @@ fn every_wrong_answer_fails_its_exercises_tests() {
         .exercises
         .iter()
         .flat_map(|e| e.wrong.iter().map(move |w| (e, w)))
+        // A wrong answer that only one kernel lets the tests see is tried there only.
+        .filter(|(_, w)| w.caught_here())
         .collect();
     // Several cargo runs at once: their builds queue on cargo's lock, but their test
     // runs overlap, and a wrong answer that deadlocks spends its time waiting for its
