@@ -38,7 +38,7 @@ mod timeout;
 #[path = "tokio_rt.rs"]
 pub mod tokio;
 
-pub use rendezvous::{PATIENCE, Rendezvous};
+pub use rendezvous::{PATIENCE, Rendezvous, within_patience};
 pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
 pub use timeout::{DEFAULT_LIMIT, timeout, timeout_after};
 

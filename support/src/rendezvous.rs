@@ -78,6 +78,24 @@ impl Rendezvous {
     }
 }
 
+/// Looks at `condition` again and again (a millisecond apart) until it holds, for at most
+/// the [`PATIENCE`]; returns whether it came to hold. For a test that waits for something
+/// a right answer does at once (a loop that goes to sleep, a thread that ends): the limit
+/// only bounds how long a wrong answer takes to fail, and nothing is measured, so a slow
+/// machine cannot turn the result. The caller says what never happened.
+pub fn within_patience(mut condition: impl FnMut() -> bool) -> bool {
+    let give_up = std::time::Instant::now() + PATIENCE;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() >= give_up {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,32 @@ where
     })
 }
 
+/// Runs `future` and says how much of tokio's clock it took. Only for bodies run by
+/// [`paused`]: there the clock is virtual, moved only by timers, so the figure is exact
+/// and the same on every machine (a sleep of 500 ms takes 500 ms, a computation takes 0).
+pub async fn on_virtual_clock<F: Future>(future: F) -> (F::Output, std::time::Duration) {
+    let start = tokio::time::Instant::now();
+    let output = future.await;
+    (output, start.elapsed())
+}
+
+/// As [`crate::within_patience`], for async tests on the real clock: awaits `attempt()`
+/// again and again (10 ms apart) until it gives `true`, for at most the
+/// [`crate::PATIENCE`]; returns whether it did.
+pub async fn within_patience<F, Fut>(mut attempt: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    tokio::time::timeout(crate::PATIENCE, async {
+        while !attempt().await {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .is_ok()
+}
+
 /// A future running on an OS thread of its own, on a current-thread runtime with the real
 /// clock: a server that a test can watch from outside, for example with
 /// [`crate::sched::assert_parks`] on [`OwnThread::tid`] (a runtime with nothing to do

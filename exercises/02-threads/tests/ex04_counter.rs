@@ -3,7 +3,6 @@
 use ch02_threads::ex04_counter::add_up_live;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
 use support::{PATIENCE, Rendezvous, sched, timeout};
 
 type Job = Box<dyn FnOnce() -> u64 + Send>;
@@ -11,14 +10,7 @@ type Job = Box<dyn FnOnce() -> u64 + Send>;
 /// Waits (politely) until `total` reaches `at_least`; `false` if it has not within the
 /// [`PATIENCE`]. A limit, not a measurement: a right answer gets there in microseconds.
 fn total_reaches(total: &Mutex<u64>, at_least: u64) -> bool {
-    let give_up = Instant::now() + PATIENCE;
-    while Instant::now() < give_up {
-        if *total.lock().unwrap() >= at_least {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    false
+    support::within_patience(|| *total.lock().unwrap() >= at_least)
 }
 
 #[test]

@@ -85,14 +85,10 @@ fn finish(server: Server, stats: &Stats) {
 
 /// Waits until the server sits in the poller's wait (it has nothing to do).
 fn until_waiting(stats: &Stats) {
-    let started = std::time::Instant::now();
-    while !stats.in_wait.load(Ordering::SeqCst) {
-        assert!(
-            started.elapsed() < PATIENCE,
-            "the server never waited in the poller: wait through ex01_callbacks::wait"
-        );
-        thread::yield_now();
-    }
+    assert!(
+        support::within_patience(|| stats.in_wait.load(Ordering::SeqCst)),
+        "the server never waited in the poller: wait through ex01_callbacks::wait"
+    );
 }
 
 #[test]
@@ -287,12 +283,8 @@ fn a_client_beyond_the_count_is_left_waiting_and_the_server_still_finishes() {
              about the listener: a client left waiting in the backlog keeps it readable.",
         );
         drop(first);
-        let give_up = std::time::Instant::now() + PATIENCE;
-        while !server.thread.is_finished() && std::time::Instant::now() < give_up {
-            thread::sleep(std::time::Duration::from_millis(5));
-        }
         assert!(
-            server.thread.is_finished(),
+            support::within_patience(|| server.thread.is_finished()),
             "serve_echo was asked to serve 1 client; that client has gone, but the server \
              is still running: it accepted the second client too (accept while `accepted < \
              clients`)"

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::Instant;
-use support::{PATIENCE, timeout};
+use support::timeout;
 
 /// Wraps a future and counts its polls.
 struct Counted<F> {
@@ -39,15 +38,11 @@ fn counted<F: Future>(future: F) -> (Counted<F>, Arc<AtomicUsize>) {
 
 /// Blocks until `reactor`'s loop sits in the poller's wait.
 fn until_the_loop_sleeps(reactor: &Reactor) {
-    let started = Instant::now();
-    while !reactor.is_waiting() {
-        assert!(
-            started.elapsed() < PATIENCE,
-            "the loop never waited in the poller: does it turn the reactor (and does \
-             react wait through Reactor::wait_for_events)?"
-        );
-        thread::yield_now();
-    }
+    assert!(
+        support::within_patience(|| reactor.is_waiting()),
+        "the loop never waited in the poller: does it turn the reactor (and does react wait \
+         through Reactor::wait_for_events)?"
+    );
 }
 
 #[test]

@@ -93,14 +93,7 @@ fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
             // and must wait without spinning.
             let client = thread::spawn(move || {
                 let mut stream = std::net::TcpStream::connect(addr).unwrap();
-                let started = std::time::Instant::now();
-                while !(accepted.load(Ordering::SeqCst) && theirs.is_waiting()) {
-                    assert!(
-                        started.elapsed() < PATIENCE,
-                        "the loop never slept in the poller while the read waited"
-                    );
-                    thread::yield_now();
-                }
+                until_the_loop_sleeps_after(&accepted, &theirs);
                 stream.write_all(b"late").unwrap();
             });
             let (mut stream, _) = listener.accept().await.unwrap();
@@ -289,14 +282,10 @@ fn until_the_loop_sleeps_after(
     ready: &AtomicBool,
     reactor: &ch07_event_loop::ex02_reactor::Reactor,
 ) {
-    let started = std::time::Instant::now();
-    while !(ready.load(Ordering::SeqCst) && reactor.is_waiting()) {
-        assert!(
-            started.elapsed() < PATIENCE,
-            "the loop never went to sleep in the poller while the task waited for the OS"
-        );
-        thread::yield_now();
-    }
+    assert!(
+        support::within_patience(|| ready.load(Ordering::SeqCst) && reactor.is_waiting()),
+        "the loop never went to sleep in the poller while the task waited for the OS"
+    );
 }
 
 #[test]

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::time::{Instant, sleep};
+use support::tokio::on_virtual_clock;
+use tokio::time::sleep;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -96,9 +97,9 @@ fn items(ids: impl IntoIterator<Item = u32>) -> Vec<String> {
 fn calls_run_at_the_same_time_up_to_the_limit() {
     let (result, most, took) = paused(|| async {
         let service = Slow::with(&[]);
-        let start = Instant::now();
-        let result = fetch_all(service.clone(), (1..=9).collect(), 3, ms(100)).await;
-        (result, service.most(), start.elapsed())
+        let (result, took) =
+            on_virtual_clock(fetch_all(service.clone(), (1..=9).collect(), 3, ms(100))).await;
+        (result, service.most(), took)
     });
     assert_eq!(result, Ok(items(1..=9)));
     assert_eq!(
@@ -165,9 +166,8 @@ fn the_limit_is_per_call_not_for_the_whole_batch() {
 fn a_slow_call_times_out_and_is_cancelled() {
     let (result, took, in_flight, cancelled) = paused(|| async {
         let service = Slow::with(&[(2, 1_000_000, Ok("too late"))]);
-        let start = Instant::now();
-        let result = fetch_all(service.clone(), vec![1, 2], 2, ms(50)).await;
-        let took = start.elapsed();
+        let (result, took) =
+            on_virtual_clock(fetch_all(service.clone(), vec![1, 2], 2, ms(50))).await;
         // Give aborted tasks a moment (of virtual time) to be dropped.
         sleep(ms(1)).await;
         (result, took, service.in_flight(), service.cancelled())
@@ -188,9 +188,13 @@ fn the_first_error_cancels_the_calls_still_running() {
         let mut plan: Vec<_> = (1..=6).map(|id| (id, 1_000_000, Ok("slow"))).collect();
         plan[2] = (3, 5, Err("no such item"));
         let service = Slow::with(&plan);
-        let start = Instant::now();
-        let result = fetch_all(service.clone(), (1..=6).collect(), 6, ms(2_000_000)).await;
-        let took = start.elapsed();
+        let (result, took) = on_virtual_clock(fetch_all(
+            service.clone(),
+            (1..=6).collect(),
+            6,
+            ms(2_000_000),
+        ))
+        .await;
         sleep(ms(1)).await;
         (result, took, service.in_flight(), service.cancelled())
     });

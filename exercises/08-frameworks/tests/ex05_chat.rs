@@ -13,10 +13,11 @@ use futures::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::PATIENCE;
+use support::tokio::on_virtual_clock;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -87,9 +88,8 @@ fn a_long_poll_answers_at_once_with_what_it_has_not_seen() {
         for text in ["a: 1", "a: 2", "a: 3"] {
             chat.publish("r", text.to_string());
         }
-        let start = Instant::now();
-        let posts = chat.long_poll("r", 1).await;
-        (texts(&posts), start.elapsed())
+        let (posts, took) = on_virtual_clock(chat.long_poll("r", 1)).await;
+        (texts(&posts), took)
     });
     assert_eq!(
         got,
@@ -111,9 +111,9 @@ fn a_long_poll_waits_for_the_next_post_without_spinning() {
             sleep(ms(500)).await;
             poster.publish("r", "b: new".to_string());
         });
-        let start = Instant::now();
-        let posts = poll_limit("long_poll", 10, chat.long_poll("r", 1)).await;
-        (texts(&posts), start.elapsed())
+        let (posts, took) =
+            on_virtual_clock(poll_limit("long_poll", 10, chat.long_poll("r", 1))).await;
+        (texts(&posts), took)
     });
     assert_eq!(
         got,
@@ -127,9 +127,8 @@ fn a_long_poll_waits_for_the_next_post_without_spinning() {
 fn a_long_poll_with_nothing_new_ends_empty_after_the_timeout() {
     let got = paused(|| async {
         let chat = Chat::new(config());
-        let start = Instant::now();
-        let posts = chat.long_poll("quiet", 0).await;
-        (posts.len(), start.elapsed())
+        let (posts, took) = on_virtual_clock(chat.long_poll("quiet", 0)).await;
+        (posts.len(), took)
     });
     assert_eq!(
         got,
@@ -147,9 +146,8 @@ fn shutdown_ends_a_waiting_long_poll() {
             sleep(ms(100)).await;
             stopper.shutdown();
         });
-        let start = Instant::now();
-        let posts = chat.long_poll("quiet", 0).await;
-        (posts.len(), start.elapsed())
+        let (posts, took) = on_virtual_clock(chat.long_poll("quiet", 0)).await;
+        (posts.len(), took)
     });
     assert_eq!(
         got,
@@ -339,14 +337,10 @@ fn a_connection_over_the_limit_is_refused_until_one_leaves() {
         };
         ann.close(None).await.unwrap();
         // ann's connection ends on the server a moment later: try again until it has.
-        let started = std::time::Instant::now();
-        let later = loop {
-            match try_join(server.addr, "lobby", "cy", None).await {
-                Ok(_) => break true,
-                Err(_) if started.elapsed() < PATIENCE => sleep(ms(10)).await,
-                Err(_) => break false,
-            }
-        };
+        let later = support::tokio::within_patience(|| async {
+            try_join(server.addr, "lobby", "cy", None).await.is_ok()
+        })
+        .await;
         (refused, later)
     });
     assert_eq!(

@@ -6,8 +6,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
-use support::{PATIENCE, timeout};
+use std::time::Duration;
+use support::timeout;
 
 /// What the test server does with each connection.
 #[derive(Clone, Copy)]
@@ -87,10 +87,7 @@ fn serve(stream: TcpStream, behaviour: Behaviour) {
 
 /// Waits (up to PATIENCE) until `counter` reaches `n`; returns what it reached.
 fn wait_for(counter: &AtomicUsize, n: usize) -> usize {
-    let give_up = Instant::now() + PATIENCE;
-    while counter.load(Ordering::SeqCst) < n && Instant::now() < give_up {
-        thread::sleep(Duration::from_millis(2));
-    }
+    support::within_patience(|| counter.load(Ordering::SeqCst) >= n);
     counter.load(Ordering::SeqCst)
 }
 

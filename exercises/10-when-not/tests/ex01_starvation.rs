@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use ch10_when_not::ex01_starvation::{heartbeat, in_slices, off_the_loop};
@@ -23,15 +22,11 @@ use support::tokio::real_time;
 fn job_that_needs(beats: Arc<AtomicU64>, ticks: u64) -> impl FnOnce() -> u64 + Send + 'static {
     move || {
         let start = beats.load(Ordering::SeqCst);
-        let gave_up = Instant::now() + PATIENCE;
-        while beats.load(Ordering::SeqCst) < start + ticks {
-            assert!(
-                Instant::now() < gave_up,
-                "probably a deadlock: the heartbeat never ticked while the CPU job ran, so the \
-                 job is holding the event loop's only thread"
-            );
-            thread::sleep(Duration::from_micros(200));
-        }
+        assert!(
+            support::within_patience(|| beats.load(Ordering::SeqCst) >= start + ticks),
+            "probably a deadlock: the heartbeat never ticked while the CPU job ran, so the job \
+             is holding the event loop's only thread"
+        );
         42
     }
 }

@@ -9,11 +9,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::thread;
-use std::time::{Duration, Instant};
 
 use ch10_when_not::ex04_cpu_pool::{on_rayon, on_tasks, on_threads, rayon_from_async, work};
-use support::{PATIENCE, Rendezvous, timeout};
+use support::{Rendezvous, timeout};
 
 /// What each right answer must return for `items`, in order.
 fn expected(items: &[u64], f: fn(u64) -> u64) -> Vec<u64> {
@@ -136,15 +134,11 @@ fn tasks_keep_the_order_of_the_items_not_of_their_ends() {
             .unwrap()
             .block_on(on_tasks(vec![0, 1], |item| {
                 if item == 0 {
-                    let gave_up = Instant::now() + PATIENCE;
-                    while !FIRST_MAY_FINISH.load(Ordering::SeqCst) {
-                        assert!(
-                            Instant::now() < gave_up,
-                            "probably a deadlock: item 0 waited for item 1, which never ran: \
-                             spawn every task before awaiting any"
-                        );
-                        thread::sleep(Duration::from_micros(200));
-                    }
+                    assert!(
+                        support::within_patience(|| FIRST_MAY_FINISH.load(Ordering::SeqCst)),
+                        "probably a deadlock: item 0 waited for item 1, which never ran: spawn \
+                         every task before awaiting any"
+                    );
                 } else {
                     FIRST_MAY_FINISH.store(true, Ordering::SeqCst);
                 }
@@ -186,15 +180,11 @@ fn the_loop_runs_while_rayon_works_and_the_caller_sleeps() {
                 let batch = tokio::spawn(Counted {
                     inner: Box::pin(rayon_from_async(two_thread_pool(), vec![1, 2, 3], |item| {
                         // Every item waits until the event loop has had its turns.
-                        let gave_up = Instant::now() + PATIENCE;
-                        while !LOOP_RAN.load(Ordering::SeqCst) {
-                            assert!(
-                                Instant::now() < gave_up,
-                                "probably a deadlock: the event loop never ran while rayon \
-                                 worked: the batch held the loop's thread"
-                            );
-                            thread::sleep(Duration::from_micros(200));
-                        }
+                        assert!(
+                            support::within_patience(|| LOOP_RAN.load(Ordering::SeqCst)),
+                            "probably a deadlock: the event loop never ran while rayon worked: \
+                             the batch held the loop's thread"
+                        );
                         item * 2
                     })),
                     polls: polls.clone(),
