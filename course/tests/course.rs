@@ -25,6 +25,16 @@ const NESTED_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// How many wrong answers are checked at once (see `every_wrong_answer_…`).
 const PARALLEL_RUNS: usize = 6;
 
+/// `cargo` for a nested run. Every stub and every wrong answer is a build of its own
+/// (each feature set is a new copy of the crate), compiled once and never edited, so
+/// incremental compilation would only store caches nobody reads: about half of the
+/// target directory, several GiB over the whole course.
+fn nested_cargo(root: &Path) -> std::process::Command {
+    let mut cmd = cargo::cargo(root);
+    cmd.env("CARGO_INCREMENTAL", "0");
+    cmd
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -52,7 +62,7 @@ fn every_stub_fails_every_one_of_its_tests() {
     let manifest = Manifest::load(&root).unwrap();
     let mut problems = Vec::new();
     for chapter in &manifest.chapters {
-        let mut cmd = cargo::cargo(&root);
+        let mut cmd = nested_cargo(&root);
         cmd.args(["test", "--no-fail-fast", "-p", &chapter.package()]);
         let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
         assert!(
@@ -92,7 +102,7 @@ fn every_wrong_answer_fails_its_exercises_tests() {
             s.spawn(|| {
                 while let Some(&(exercise, wrong)) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
                     let chapter = manifest.chapter_of(exercise);
-                    let mut cmd = cargo::cargo(&root);
+                    let mut cmd = nested_cargo(&root);
                     cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
                         .args(["--features", &wrong.feature, "--test", &exercise.module()])
                         // All tests at once: a wrong answer that deadlocks makes each of
