@@ -6,8 +6,9 @@
 //!   `recv`, a condvar, a mutex) sleeps in the kernel and uses no CPU until it is woken.
 //!   One that loops on `try_recv`, `is_finished` or `yield_now` stays runnable; one that
 //!   polls (`sleep`, check, `sleep`) wakes up again and again. [`assert_parks`] looks at
-//!   the thread's state and its count of context switches in `/proc`, which the kernel
-//!   keeps exactly: no timing is measured.
+//!   the thread's state, its count of context switches and its CPU time in `/proc`,
+//!   which the kernel keeps: a parked thread adds to none of them, however slow the
+//!   machine, and nothing is compared with a clock.
 //! - **Force a thread off its CPU at a chosen point.** [`pin_to_one_cpu`] keeps the
 //!   calling thread, and every thread it starts afterwards, on one CPU, and
 //!   [`yield_to_every_waker`] puts the calling thread in the kernel's `SCHED_IDLE` class.
@@ -21,9 +22,10 @@
 //! Elsewhere than Linux the steering functions do nothing and say so (they return
 //! `false` or `None`), so that the tests still run there, without the forcing.
 
-use crate::PATIENCE;
+use crate::{PATIENCE, within_patience};
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An OS thread's id as the kernel knows it (Linux's `gettid`), to look it up in `/proc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,28 +58,50 @@ struct Sample {
     /// Context switches so far: each time the thread went to sleep or was taken off its
     /// CPU. A thread that stays asleep does not add any.
     switches: u64,
+    /// CPU time used so far, in the finest unit the kernel gives (nanoseconds from
+    /// `schedstat`, else clock ticks from `stat`). A thread that stays asleep uses none.
+    ///
+    /// The state and the switches alone can be fooled: a loop on a call that looks for
+    /// something and returns at once (`try_wait`: the kernel marks the thread asleep while
+    /// it looks, and running again when it finds nothing) is often *seen* in state `S`,
+    /// and a thread alone on its CPU adds no switches however long it spins. Its CPU time
+    /// gives it away.
+    cpu: u64,
 }
 
 fn sample(tid: Tid) -> Option<Sample> {
     let dir = format!("/proc/self/task/{}", tid.0);
     let stat = std::fs::read_to_string(format!("{dir}/stat")).ok()?;
     // `pid (name) state ...`: the name may hold spaces or brackets, so cut at the last `)`.
-    let state = stat[stat.rfind(')')? + 1..].trim_start().chars().next()?;
+    let after_name: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let state = after_name.first()?.chars().next()?;
     let status = std::fs::read_to_string(format!("{dir}/status")).ok()?;
     let switches = status
         .lines()
         .filter(|line| line.contains("ctxt_switches:"))
         .filter_map(|line| line.split(':').nth(1)?.trim().parse::<u64>().ok())
         .sum();
-    Some(Sample { state, switches })
+    let nanos = std::fs::read_to_string(format!("{dir}/schedstat"))
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok());
+    // `utime` and `stime` are fields 14 and 15 of `stat`: 11 and 12 after the state.
+    let ticks = || -> Option<u64> {
+        Some(after_name.get(11)?.parse::<u64>().ok()? + after_name.get(12)?.parse::<u64>().ok()?)
+    };
+    let cpu = nanos.or_else(ticks)?;
+    Some(Sample {
+        state,
+        switches,
+        cpu,
+    })
 }
 
 /// How long a parked thread must stay asleep, untouched, to count as parked. Any thread
 /// that polls more often than this (every millisecond, say) is seen waking up.
 const STILL_FOR: Duration = Duration::from_millis(50);
 
-/// Waits until thread `tid` sleeps in the kernel and stays asleep, without waking once,
-/// for a while: the sign of a wait that parks. Panics if that never happens within the
+/// Waits until thread `tid` sleeps in the kernel and stays asleep, without waking once
+/// and without using any CPU, for a while: the sign of a wait that parks. Panics if that never happens within the
 /// [`PATIENCE`], with a message that says the wait for `waiting_for` spins, and `hint`.
 ///
 /// Call it while the thing waited for is held back by the test, and let it go afterwards.
@@ -88,26 +112,26 @@ pub fn assert_parks(tid: Tid, waiting_for: &str, hint: &str) {
     if !can_watch_threads() {
         return;
     }
-    let give_up = Instant::now() + PATIENCE;
     let mut last = None;
-    while Instant::now() < give_up {
+    let parked = within_patience(|| {
         let Some(before) = sample(tid) else {
             panic!(
                 "the thread that should be waiting for {waiting_for} has ended: it did not \
                  wait at all"
             );
         };
-        if before.state == 'S' {
-            thread::sleep(STILL_FOR);
-            let after = sample(tid);
-            if after == Some(before) {
-                return;
-            }
-            last = after;
-        } else {
-            last = Some(before);
-            thread::sleep(Duration::from_millis(1));
+        last = Some(before);
+        if before.state != 'S' {
+            return false;
         }
+        // Asleep now: still asleep a while later, with not one more context switch and not
+        // one more nanosecond of CPU?
+        thread::sleep(STILL_FOR);
+        last = sample(tid);
+        last == Some(before)
+    });
+    if parked {
+        return;
     }
     let seen = match last {
         Some(Sample { state: 'S', .. }) => "it kept waking up to look",
@@ -115,7 +139,7 @@ pub fn assert_parks(tid: Tid, waiting_for: &str, hint: &str) {
     };
     panic!(
         "while it waited for {waiting_for}, the thread never went to sleep: {seen} for {} s. \
-         A wait that spins (a loop on `try_recv`, `try_lock`, `is_finished`, or `yield_now`) \
+         A wait that spins (a loop on `try_recv`, `try_lock`, `try_wait`, `is_finished`, or `yield_now`) \
          or polls (`sleep`, check, `sleep`) burns a core that other threads need; block \
          instead, so the kernel wakes the thread when there is something to do. {hint}",
         PATIENCE.as_secs()
@@ -130,15 +154,45 @@ pub fn wait_until_asleep(tid: Tid, what: &str) {
     if !can_watch_threads() {
         return;
     }
-    let give_up = Instant::now() + PATIENCE;
-    while Instant::now() < give_up {
-        match sample(tid) {
-            Some(Sample { state: 'S', .. }) => return,
-            Some(_) => thread::sleep(Duration::from_millis(1)),
-            None => panic!("{what}: the thread ended instead"),
-        }
-    }
-    panic!("{what}: the thread never went to sleep (probably a spinning wait)");
+    let asleep = within_patience(|| match sample(tid) {
+        Some(now) => now.state == 'S',
+        None => panic!("{what}: the thread ended instead"),
+    });
+    assert!(
+        asleep,
+        "{what}: the thread never went to sleep (probably a spinning wait)"
+    );
+}
+
+/// A thread started by [`spawn_watched`]: its kernel id, to watch it with
+/// [`assert_parks`] or [`wait_until_asleep`], and its handle.
+#[derive(Debug)]
+pub struct Watched<T> {
+    /// The thread's id in the kernel.
+    pub tid: Tid,
+    /// The thread.
+    pub thread: thread::JoinHandle<T>,
+}
+
+/// Starts `f` on a new thread named `name` (the name shows in its panics), and returns as
+/// soon as that thread has told its kernel id, before `f` runs.
+pub fn spawn_watched<T, F>(name: &str, f: F) -> Watched<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (tell, told) = mpsc::channel();
+    let thread = thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let _ = tell.send(current_tid());
+            f()
+        })
+        .expect("the test could not start a thread");
+    let tid = told
+        .recv()
+        .expect("the watched thread ended before it started");
+    Watched { tid, thread }
 }
 
 /// Keeps the calling thread on one CPU (the first it may use), and with it every thread
