@@ -125,41 +125,24 @@ where
     .is_ok()
 }
 
-/// A future running on an OS thread of its own, on a current-thread runtime with the real
-/// clock: a server that a test can watch from outside, for example with
-/// [`crate::sched::assert_parks`] on [`OwnThread::tid`] (a runtime with nothing to do
-/// sleeps in the kernel, so a task that spins or polls keeps its thread awake).
-#[derive(Debug)]
-pub struct OwnThread {
-    /// The thread's id in the kernel.
-    pub tid: crate::sched::Tid,
-    /// The thread; it ends when the future does.
-    pub thread: std::thread::JoinHandle<()>,
-}
-
-/// Starts `make()`'s future on a thread of its own (see [`OwnThread`]). `make` runs on
-/// that thread, inside the runtime, so it may bind sockets or spawn tasks.
-pub fn on_own_thread<F, Fut>(make: F) -> OwnThread
+/// Starts `make()`'s future on an OS thread of its own, on a current-thread runtime with
+/// the real clock: a server that a test can watch from outside, for example with
+/// [`crate::sched::assert_parks`] on the returned `tid` (a runtime with nothing to do
+/// sleeps in the kernel, so a task that spins or polls keeps its thread awake). `make`
+/// runs on that thread, inside the runtime, so it may bind sockets or spawn tasks; the
+/// thread ends when the future does.
+pub fn on_own_thread<F, Fut>(make: F) -> crate::sched::Watched<()>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = ()>,
 {
-    let (tell, told) = std::sync::mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("server (own runtime)".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the test could not build a tokio runtime");
-            let _ = tell.send(crate::sched::current_tid());
-            runtime.block_on(async move { make().await });
-        })
-        .expect("the test could not start a thread");
-    let tid = told
-        .recv()
-        .expect("the server's thread ended before it started");
-    OwnThread { tid, thread }
+    crate::sched::spawn_watched("server (own runtime)", move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("the test could not build a tokio runtime")
+            .block_on(async move { make().await })
+    })
 }
 
 #[cfg(test)]

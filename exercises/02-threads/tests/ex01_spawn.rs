@@ -159,9 +159,7 @@ fn the_caller_sleeps_while_it_waits_for_a_job() {
     // thread ends. (On Linux the test reads the thread's state in `/proc`; no clock.)
     timeout(|| {
         let (go, wait_for_go) = mpsc::channel::<()>();
-        let (caller_tid, caller_started) = mpsc::channel();
-        let caller = thread::spawn(move || {
-            caller_tid.send(support::sched::current_tid()).unwrap();
+        let caller = support::sched::spawn_watched("caller", move || {
             let job: Job<u32> = Box::new(move || {
                 let _ = wait_for_go.recv();
                 7
@@ -169,11 +167,11 @@ fn the_caller_sleeps_while_it_waits_for_a_job() {
             run_all(vec![job])
         });
         support::sched::assert_parks(
-            caller_started.recv().unwrap(),
+            caller.tid,
             "a job to finish",
             "`JoinHandle::join` sleeps until the thread has ended.",
         );
         go.send(()).unwrap();
-        assert_eq!(caller.join().unwrap(), [7]);
+        assert_eq!(caller.thread.join().unwrap(), [7]);
     });
 }

@@ -325,21 +325,17 @@ fn a_thread_sleeps_while_it_waits_for_its_turn() {
     timeout(|| {
         let gil = Arc::new(FairGil::new());
         let held = gil.acquire();
-        let (tell, waiter_started) = mpsc::channel();
         let waiter = {
             let gil = Arc::clone(&gil);
-            thread::spawn(move || {
-                tell.send(sched::current_tid()).unwrap();
-                drop(gil.acquire());
-            })
+            sched::spawn_watched("waiter", move || drop(gil.acquire()))
         };
         sched::assert_parks(
-            waiter_started.recv().unwrap(),
+            waiter.tid,
             "its turn at the GIL",
             "`Condvar::wait_while` sleeps until another thread notifies the condvar.",
         );
         drop(held);
-        waiter.join().unwrap();
+        waiter.thread.join().unwrap();
     });
 }
 

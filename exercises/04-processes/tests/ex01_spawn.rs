@@ -127,24 +127,19 @@ fn the_parent_sleeps_while_it_waits_for_the_child_to_exit() {
     }
     let reply = timeout(|| {
         let child = support::child::LingeringChild::new("ch04-ask-child", "ANSWERED");
-        let (tell, caller_started) = std::sync::mpsc::channel();
         let program = child.program().to_path_buf();
-        let caller = std::thread::spawn(move || {
-            tell.send(support::sched::current_tid()).unwrap();
-            ask_child(&program, "hello")
-        });
-        let caller_tid = caller_started.recv().unwrap();
+        let caller = support::sched::spawn_watched("caller", move || ask_child(&program, "hello"));
         let word = child.until_lingering(
             "the child never got to the end of its answer: does `ask_child` start it, send \
              it the request and close its stdin?",
         );
         support::sched::assert_parks(
-            caller_tid,
+            caller.tid,
             "the child to exit",
             "`Child::wait` sleeps until the child has ended.",
         );
         word.let_go();
-        caller.join().unwrap().expect("ask_child failed")
+        caller.thread.join().unwrap().expect("ask_child failed")
     });
     assert_eq!(reply.answer.trim(), "ANSWERED");
     assert!(reply.status.success(), "status: {}", reply.status);

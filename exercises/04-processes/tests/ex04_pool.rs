@@ -263,23 +263,18 @@ fn shutdown_sleeps_while_it_waits_for_a_worker_to_exit() {
     let statuses = timeout(|| {
         let child = support::child::LingeringChild::new("ch04-pool-shutdown", "bye");
         let pool = Pool::new(child.program(), 1).expect("could not start the worker");
-        let (tell, caller_started) = std::sync::mpsc::channel();
-        let caller = std::thread::spawn(move || {
-            tell.send(support::sched::current_tid()).unwrap();
-            pool.shutdown()
-        });
-        let caller_tid = caller_started.recv().unwrap();
+        let caller = support::sched::spawn_watched("caller", move || pool.shutdown());
         let word = child.until_lingering(
             "the worker never saw its stdin close: does `shutdown` close every worker's pipe \
              before it waits?",
         );
         support::sched::assert_parks(
-            caller_tid,
+            caller.tid,
             "a worker to exit",
             "`Child::wait` sleeps until the child has ended.",
         );
         word.let_go();
-        caller.join().unwrap().expect("shutdown failed")
+        caller.thread.join().unwrap().expect("shutdown failed")
     });
     assert_eq!(statuses.len(), 1, "one worker, one exit status");
     assert!(statuses[0].success(), "status: {}", statuses[0]);

@@ -10,10 +10,7 @@ use std::thread;
 use support::{PATIENCE, Rendezvous, timeout};
 
 /// The server's thread, and its id in the kernel (to watch it in `/proc`).
-struct Server {
-    thread: thread::JoinHandle<io::Result<()>>,
-    tid: support::sched::Tid,
-}
+type Server = support::sched::Watched<io::Result<()>>;
 
 /// Starts the callback server for `clients` connections on its own thread.
 fn start_server(clients: usize) -> (SocketAddr, Arc<Stats>, Server) {
@@ -26,16 +23,10 @@ fn start_server_on(listener: TcpListener, clients: usize) -> (SocketAddr, Arc<St
     let addr = listener.local_addr().unwrap();
     let stats = Arc::new(Stats::default());
     let theirs = stats.clone();
-    let (tell, told) = std::sync::mpsc::channel();
-    let thread = thread::Builder::new()
-        .name("callback echo server".into())
-        .spawn(move || {
-            tell.send(support::sched::current_tid()).unwrap();
-            serve_echo(listener, clients, &theirs)
-        })
-        .unwrap();
-    let tid = told.recv().unwrap();
-    (addr, stats, Server { thread, tid })
+    let server = support::sched::spawn_watched("callback echo server", move || {
+        serve_echo(listener, clients, &theirs)
+    });
+    (addr, stats, server)
 }
 
 /// A line-oriented test client.
