@@ -101,34 +101,26 @@ fn sample(tid: Tid) -> Option<Sample> {
 const STILL_FOR: Duration = Duration::from_millis(50);
 
 /// Waits until thread `tid` sleeps in the kernel and stays asleep, without waking once
-/// and without using any CPU, for a while: the sign of a wait that parks. Panics if that never happens within the
-/// [`PATIENCE`], with a message that says the wait for `waiting_for` spins, and `hint`.
+/// and without using any CPU, for a while: the sign of a wait that parks. Panics if that
+/// never happens within the [`PATIENCE`], with a message that says the wait for
+/// `waiting_for` spins, and `hint`.
 ///
 /// Call it while the thing waited for is held back by the test, and let it go afterwards.
-/// It measures nothing: a parked thread is seen asleep as soon as it gets there, however
-/// busy the machine, and a spinning one is never asleep. Does nothing where
-/// [`can_watch_threads`] is false.
+/// It measures nothing: a parked thread is seen parked as soon as it gets there, however
+/// busy the machine, and a spinning one never, since it keeps using CPU. Does nothing
+/// where [`can_watch_threads`] is false.
 pub fn assert_parks(tid: Tid, waiting_for: &str, hint: &str) {
     if !can_watch_threads() {
         return;
     }
     let mut last = None;
     let parked = within_patience(|| {
-        let Some(before) = sample(tid) else {
+        stays_asleep(tid, &mut last).unwrap_or_else(|| {
             panic!(
                 "the thread that should be waiting for {waiting_for} has ended: it did not \
                  wait at all"
-            );
-        };
-        last = Some(before);
-        if before.state != 'S' {
-            return false;
-        }
-        // Asleep now: still asleep a while later, with not one more context switch and not
-        // one more nanosecond of CPU?
-        thread::sleep(STILL_FOR);
-        last = sample(tid);
-        last == Some(before)
+            )
+        })
     });
     if parked {
         return;
@@ -139,29 +131,45 @@ pub fn assert_parks(tid: Tid, waiting_for: &str, hint: &str) {
     };
     panic!(
         "while it waited for {waiting_for}, the thread never went to sleep: {seen} for {} s. \
-         A wait that spins (a loop on `try_recv`, `try_lock`, `try_wait`, `is_finished`, or `yield_now`) \
-         or polls (`sleep`, check, `sleep`) burns a core that other threads need; block \
-         instead, so the kernel wakes the thread when there is something to do. {hint}",
+         A wait that spins (a loop on `try_recv`, `try_lock`, `try_wait`, `is_finished`, \
+         or `yield_now`) or polls (`sleep`, check, `sleep`) burns a core that other \
+         threads need; block instead, so the kernel wakes the thread when there is \
+         something to do. {hint}",
         PATIENCE.as_secs()
     );
 }
 
 /// Waits until thread `tid` is asleep in the kernel (blocked on a lock, a channel, a
-/// read...), for at most the [`PATIENCE`]; panics with `what` if it never is. For setting
-/// up a scene: "thread A is now waiting for the lock". Does nothing where
-/// [`can_watch_threads`] is false.
+/// read...) and stays so, untouched, as [`assert_parks`] sees it, for at most the
+/// [`PATIENCE`]; panics with `what` if it never is. For setting up a scene: "thread A is
+/// now waiting for the lock" (a glimpse of it asleep is not enough: a thread on its way
+/// there can be seen asleep for an instant inside another system call). Does nothing
+/// where [`can_watch_threads`] is false.
 pub fn wait_until_asleep(tid: Tid, what: &str) {
     if !can_watch_threads() {
         return;
     }
-    let asleep = within_patience(|| match sample(tid) {
-        Some(now) => now.state == 'S',
-        None => panic!("{what}: the thread ended instead"),
+    let asleep = within_patience(|| {
+        stays_asleep(tid, &mut None).unwrap_or_else(|| panic!("{what}: the thread ended instead"))
     });
     assert!(
         asleep,
         "{what}: the thread never went to sleep (probably a spinning wait)"
     );
+}
+
+/// Whether thread `tid` is asleep now and still asleep [`STILL_FOR`] later, with not one
+/// more context switch and not one more nanosecond of CPU; `None` if it has ended. `last`
+/// gets the latest sample, for a message.
+fn stays_asleep(tid: Tid, last: &mut Option<Sample>) -> Option<bool> {
+    let before = sample(tid)?;
+    *last = Some(before);
+    if before.state != 'S' {
+        return Some(false);
+    }
+    thread::sleep(STILL_FOR);
+    *last = sample(tid);
+    Some(*last == Some(before))
 }
 
 /// A thread started by [`spawn_watched`]: its kernel id, to watch it with
