@@ -295,6 +295,7 @@ fn quitting_during_a_deadlocked_check_stops_it_at_once() {
     }
     let mut watch = Session::start(&course, 120);
     watch.expect("-- checking 01.3-deadlock", FIRST);
+    #[cfg(target_os = "linux")]
     let target = course.join("target");
     // Quit once the test binary is running (and hanging), not while it is still built.
     #[cfg(target_os = "linux")]

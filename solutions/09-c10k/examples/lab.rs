@@ -1195,6 +1195,26 @@ fn open_files_limit() -> u64 {
         .unwrap_or(u64::MAX)
 }
 
+/// The soft and hard limits on open files (`ulimit -n`), as counts; "unknown" where the
+/// system has no such limit to read (Windows limits handles differently).
+fn open_files_limit() -> (String, String) {
+    #[cfg(unix)]
+    {
+        let mut files = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `files` is a valid `rlimit` for the call to fill in.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) } == 0 {
+            return (
+                count(files.rlim_cur as usize),
+                count(files.rlim_max as usize),
+            );
+        }
+    }
+    ("unknown".into(), "unknown".into())
+}
+
 /// The limits of this machine that a C10K server meets, read from where the kernel keeps
 /// them.
 fn machine_limits() -> Table {
@@ -1203,11 +1223,7 @@ fn machine_limits() -> Table {
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|_| "unknown".into())
     };
-    let mut files = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) };
+    let (files_soft, files_hard) = open_files_limit();
     let ports = read("/proc/sys/net/ipv4/ip_local_port_range");
     let port_count = ports
         .split_once(' ')
@@ -1225,11 +1241,7 @@ fn machine_limits() -> Table {
         (
             "open files per process",
             "`ulimit -n` (RLIMIT_NOFILE)",
-            format!(
-                "{} (hard limit {})",
-                count(files.rlim_cur as usize),
-                count(files.rlim_max as usize)
-            ),
+            format!("{} (hard limit {})", files_soft, files_hard),
             "sockets a server (or a load generator) can hold",
         ),
         (
