@@ -7,6 +7,10 @@
 //! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
 //! - [`child`]: a child process that lingers after it has answered (a shell script: Unix).
 //! - [`net`]: how many bytes a loopback connection can hold, for tests that fill one.
+//! - `loom` (feature `loom`): run a learner's module under the model checker, with a
+//!   waker whose wakes the model sees.
+//! - `model` (feature `model`, for build scripts): copies of a learner's module that
+//!   the tests compile with loom's primitives, to check every interleaving.
 //! - [`sched`]: see whether an OS thread parks or spins, and force a thread off its CPU
 //!   at a chosen point, through the kernel's scheduler (Linux).
 //! - [`tokio`] (feature `tokio`): async test bodies on a paused clock, under the same
@@ -27,6 +31,11 @@
 
 pub mod chart;
 pub mod child;
+#[cfg(feature = "loom")]
+#[path = "loom_check.rs"]
+pub mod loom;
+#[cfg(feature = "model")]
+pub mod model;
 #[cfg(feature = "mutations")]
 pub mod mutations;
 pub mod net;

@@ -36,6 +36,27 @@ pub fn build(solution_src: &str) {
     }
 }
 
+/// Like [`build`], and also writes the copies that the model tests compile with loom's
+/// primitives (see `support::model`): each of `modules` as the solution has it, except
+/// the one the enabled feature changes, which gets the wrong answer's edits.
+#[cfg(feature = "model")]
+pub fn build_with_model(solution_src: &str, modules: &[&str]) {
+    build(solution_src);
+    let here = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("run from a build script"));
+    crate::model::copy_modules(solution_src, modules);
+    let text = fs::read_to_string(here.join("mutations.toml")).expect("mutations.toml exists");
+    let table: toml::Table = text.parse().expect("mutations.toml is valid TOML");
+    for (feature, code) in apply_all(&text, &here.join(solution_src)) {
+        // Cargo tells a build script which features are on as CARGO_FEATURE_<NAME>.
+        let var = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
+        let module = table[&feature]["module"].as_str().unwrap_or_default();
+        if env::var_os(&var).is_some() && modules.contains(&module) {
+            fs::write(crate::model::model_dir().join(format!("{module}.rs")), code)
+                .expect("OUT_DIR is writable");
+        }
+    }
+}
+
 /// Each wrong answer of `mutations` (the text of a `mutations.toml`), as the code of its
 /// module with the edits applied.
 pub fn apply_all(mutations: &str, solutions: &Path) -> Vec<(String, String)> {

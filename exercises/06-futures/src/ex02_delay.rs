@@ -5,10 +5,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::thread;
+// The chapter's `sync` is std's; the tests also run this module under loom, a model
+// checker that swaps in its own primitives and tries every interleaving of the threads.
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::thread;
+use crate::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// What timer threads sleep on: real time, or a manual clock that only moves when a test
@@ -73,8 +75,10 @@ impl Clock {
             // exactly which `advance` makes it fire.
             let deadline = *inner.now.lock().unwrap() + duration;
             thread::spawn(move || {
-                let now = inner.now.lock().unwrap();
-                let now = inner.ticked.wait_while(now, |now| *now < deadline).unwrap();
+                let mut now = inner.now.lock().unwrap();
+                while *now < deadline {
+                    now = inner.ticked.wait(now).unwrap();
+                }
                 drop(now);
                 fire();
             });

@@ -9,6 +9,15 @@
 // that only the code you write reads: until then they are "dead code".
 #![allow(unused_variables, unused_imports, dead_code)]
 
+/// The primitives the exercises synchronise with: std's own. Some tests compile an
+/// exercise's module a second time with loom's primitives in their place and run it under
+/// `loom::model`, which tries every interleaving of its threads. So an exercise takes
+/// `Arc`, `Mutex`, atomics and threads from here, not from `std` directly.
+pub mod sync {
+    pub use std::sync::{Arc, Condvar, Mutex, atomic};
+    pub use std::thread;
+}
+
 pub mod ex01_generator;
 pub mod ex02_delay;
 pub mod ex03_block_on;

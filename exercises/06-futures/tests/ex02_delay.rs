@@ -1,7 +1,8 @@
 //! Tests for exercise 06.2: a timer future completed by another thread.
 //!
 //! The timers run on a manual clock, so a test decides when a timer fires; and the futures
-//! are polled by hand, with wakers that count their wakes.
+//! are polled by hand, with wakers that count their wakes. The race between `poll` and the
+//! timer thread is checked by loom, a model checker, on a second copy of your module.
 
 use ch06_futures::ex02_delay::{Clock, Delay, sleep};
 use std::future::Future;
@@ -10,7 +11,16 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
-use support::{PATIENCE, timeout};
+use support::loom::Woken;
+use support::{PATIENCE, timeout, timeout_after};
+
+// Your module again, compiled with loom's primitives: in this copy `crate::sync` is
+// `support::loom::sync`, so loom controls every lock, atomic and thread it uses.
+use support::loom::sync;
+#[allow(dead_code)]
+mod under_loom {
+    include!(concat!(env!("OUT_DIR"), "/model/ex02_delay.rs"));
+}
 
 /// A waker that counts its wakes, and lets the test wait for them.
 #[derive(Default)]
@@ -171,4 +181,56 @@ fn a_finished_delay_refuses_a_second_poll() {
 #[test]
 fn a_real_delay_completes_under_an_executor() {
     timeout(|| futures::executor::block_on(sleep(ms(1))));
+}
+
+#[test]
+fn no_interleaving_of_poll_and_the_timer_thread_loses_the_wake_up() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "the second poll returned Pending and then nobody woke its waker: either the \
+             timer fired between \"has it fired?\" and \"here is my waker\" (check both \
+             under one lock), or it woke the waker of the first poll instead of the latest",
+            || {
+                let clock = under_loom::Clock::manual();
+                let mut delay = under_loom::Delay::new(ms(10), &clock);
+                let (_, first) = Woken::new();
+                let (second, latest) = Woken::new();
+                let mut poll =
+                    |waker: &Waker| Pin::new(&mut delay).poll(&mut Context::from_waker(waker));
+                assert_eq!(poll(&first), Poll::Pending, "the clock has not moved yet");
+                // The clock moves on another thread while the task polls again: loom tries
+                // every order of the two threads' steps (and the timer thread's).
+                let advancer = {
+                    let clock = clock.clone();
+                    sync::thread::spawn(move || clock.advance(ms(10)))
+                };
+                if poll(&latest) == Poll::Pending {
+                    second.wait_for(1);
+                    assert_eq!(poll(&latest), Poll::Ready(()), "woken, the delay is ready");
+                }
+                advancer.join().unwrap();
+            },
+        )
+    });
+}
+
+#[test]
+fn a_timer_that_fires_during_the_first_poll_still_wakes_the_task() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a delay of zero, whose timer fires as soon as the first poll starts it, \
+             returned Pending and nobody woke its waker: the first poll must look at \
+             \"has it fired?\" and leave its waker under the same lock, like every other",
+            || {
+                let clock = under_loom::Clock::manual();
+                let mut delay = under_loom::Delay::new(Duration::ZERO, &clock);
+                let (woken, waker) = Woken::new();
+                let mut poll = || Pin::new(&mut delay).poll(&mut Context::from_waker(&waker));
+                if poll() == Poll::Pending {
+                    woken.wait_for(1);
+                    assert_eq!(poll(), Poll::Ready(()), "woken, the delay is ready");
+                }
+            },
+        )
+    });
 }

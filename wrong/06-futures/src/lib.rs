@@ -16,6 +16,7 @@ mutation!("ex01-restarts-after-complete", ex01_generator);
 mutation!("ex02-first-waker", ex02_delay);
 mutation!("ex02-thread-per-poll", ex02_delay);
 mutation!("ex02-ready-twice", ex02_delay);
+mutation!("ex02-two-locks", ex02_delay);
 
 mutation!("ex03-busy-loop", ex03_block_on);
 mutation!("ex03-noop-waker", ex03_block_on);
