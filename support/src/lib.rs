@@ -13,6 +13,7 @@
 //!   the tests compile with loom's primitives, to check every interleaving.
 //! - [`sched`]: see whether an OS thread parks or spins, and force a thread off its CPU
 //!   at a chosen point, through the kernel's scheduler (Linux).
+//! - [`wakers`]: wakers that count, and a future polled with a new waker each time.
 //! - [`tokio`] (feature `tokio`): async test bodies on a paused clock, under the same
 //!   limits.
 //!
@@ -46,6 +47,7 @@ mod timeout;
 #[cfg(feature = "tokio")]
 #[path = "tokio_rt.rs"]
 pub mod tokio;
+pub mod wakers;
 
 pub use rendezvous::{PATIENCE, Rendezvous, within_patience};
 pub use timeline::{Kind, Span, Timeline, escape as svg_escape};
