@@ -5,10 +5,11 @@
 
 DEST is a blind copy made by `prepare.py` whose writer has finished. This brings in the
 current tests and `support/` from this checkout (so run it again after a fix to get the
-"passed after" count), then, for each DEST/answers/<exercise id>/<name>.rs, swaps the
-answer in for the exercise's module, runs that exercise's test file, and puts the stub
-back. It prints one line per answer (PASSED means the tests did not catch it) and a count
-per exercise; DEST/results.tsv keeps them.
+"passed after" count) and the reference solutions of every exercise (an answer runs on
+the solved exercises it builds on), then, for each DEST/answers/<exercise id>/<name>.rs,
+swaps the answer in for the exercise's module, runs that exercise's test file, and puts
+the solution back. It prints one line per answer (PASSED means the tests did not catch
+it) and a count per exercise; DEST/results.tsv keeps them.
 
 CARGO_TARGET_DIR is honoured (share one between copies to build tokio once). COURSE_ROOT
 names another checkout whose tests to run (`git worktree add ../base <commit>` for the
@@ -47,11 +48,18 @@ def main() -> None:
     shutil.copytree(ROOT / "support", dest / "support")
     for chapter_dir in sorted((dest / "exercises").iterdir()):
         src = ROOT / "exercises" / chapter_dir.name
+        solved = ROOT / "solutions" / chapter_dir.name / "src"
         shutil.copy(src / "Cargo.toml", chapter_dir / "Cargo.toml")
         shutil.rmtree(chapter_dir / "tests", ignore_errors=True)
         shutil.copytree(src / "tests", chapter_dir / "tests")
         for stub in (src / "src").glob("*.rs"):
-            shutil.copy(stub, chapter_dir / "src" / stub.name)
+            # The other exercises of the chapter are solved, as a learner's are when they
+            # get to this one: 04.4's pool speaks 04.2's frames, 05.4's server runs on
+            # 05.2's scheduler. With their stubs, every test of a later exercise would
+            # fail on a `todo!()` and "catch" every answer.
+            solution = solved / stub.name
+            given = solution if stub.name.startswith("ex") and solution.exists() else stub
+            shutil.copy(given, chapter_dir / "src" / stub.name)
 
     rows = []
     for answer_dir in sorted((dest / "answers").iterdir()):
