@@ -37,6 +37,28 @@ def module_of(exercise_id: str) -> tuple[str, str]:
     return m.group(1), f"ex{int(m.group(2)):02}_{m.group(3).replace('-', '_')}"
 
 
+def add_new_dependencies(manifest: Path) -> None:
+    """Adds to DEST's root manifest the registry dependencies (not paths) that this
+    checkout's `[workspace.dependencies]` declares and DEST's does not: one that the tests
+    or `support/` took up after the copy was made (loom, say)."""
+    def declared(text: str) -> dict[str, str]:
+        section = text.split("[workspace.dependencies]", 1)[1].split("\n[", 1)[0]
+        lines = {}
+        for line in section.splitlines():
+            m = re.match(r"([A-Za-z0-9_-]+)\s*=", line)
+            if m and "path =" not in line:
+                lines[m.group(1)] = line
+        return lines
+    text = manifest.read_text()
+    theirs = declared(text)
+    missing = [line for name, line in declared((ROOT / "Cargo.toml").read_text()).items()
+               if name not in theirs]
+    if missing:
+        text = text.replace("[workspace.dependencies]\n",
+                            "[workspace.dependencies]\n" + "\n".join(missing) + "\n", 1)
+        manifest.write_text(text)
+
+
 def main() -> None:
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -46,10 +68,14 @@ def main() -> None:
     # The tests as they are now, and the support crate they use.
     shutil.rmtree(dest / "support")
     shutil.copytree(ROOT / "support", dest / "support")
+    add_new_dependencies(dest / "Cargo.toml")
     for chapter_dir in sorted((dest / "exercises").iterdir()):
         src = ROOT / "exercises" / chapter_dir.name
         solved = ROOT / "solutions" / chapter_dir.name / "src"
         shutil.copy(src / "Cargo.toml", chapter_dir / "Cargo.toml")
+        # A build script (one that copies modules for the model checker, say) comes along.
+        if (src / "build.rs").exists():
+            shutil.copy(src / "build.rs", chapter_dir / "build.rs")
         shutil.rmtree(chapter_dir / "tests", ignore_errors=True)
         shutil.copytree(src / "tests", chapter_dir / "tests")
         for stub in (src / "src").glob("*.rs"):
