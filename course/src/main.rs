@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use course::check::{self, Crate, Outcome};
 use course::manifest::{self, Manifest};
 use course::progress::{Progress, Status};
-use course::ui::{self, bold, dim, green, red, yellow};
+use course::ui::{self, bold, dim, green, red};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -166,12 +166,7 @@ fn list(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
         for exercise in manifest.exercises_of(chapter) {
             let status = progress.status(root, manifest, exercise);
             solved += usize::from(status == Status::Solved);
-            let mark = match status {
-                Status::Solved => green("solved     "),
-                Status::Failing => red("failing    "),
-                Status::NotStarted => dim("not started"),
-                Status::NotChecked => yellow("not checked"),
-            };
+            let mark = status.mark();
             println!("  {mark}  {:<width$} {}", exercise.id, exercise.title);
         }
     }

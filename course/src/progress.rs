@@ -1,12 +1,15 @@
 //! What the learner has solved, derived from running the tests and nothing else.
 //!
 //! A result is stored with a fingerprint of the files it depends on (the learner's file,
-//! its tests, the chapter's crate root and manifest). A result whose fingerprint no longer
-//! matches is ignored, so editing, adding, renaming or reordering exercises can never
-//! show a stale status: at worst an exercise shows as "not checked" until it is run.
+//! its tests, the chapter's crate root and manifest), and so is the fingerprint of the
+//! last pass. A solved exercise whose files change shows as "changed" until it is checked
+//! again; one that never passed shows as "attempted"; one never checked, "not started".
+//! Nothing is read from the learner's file itself: a file that still holds `todo!()`
+//! somewhere may be half solved, and one without it may not compile.
 
 use crate::check::exercise_file;
 use crate::manifest::{Exercise, Manifest};
+use crate::ui::{dim, green, red, yellow};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -20,18 +23,35 @@ pub const PROGRESS_FILE: &str = ".course/progress.json";
 pub enum Status {
     /// Its tests passed, for the files as they are now.
     Solved,
-    /// Its tests ran and failed (or did not compile), for the files as they are now.
-    Failing,
-    /// The stub is untouched: it still holds its `todo!()`.
+    /// Its tests passed once, and its files have changed since: check it again.
+    ChangedSinceSolved,
+    /// Its tests ran and failed (or did not compile), and it has never passed.
+    Attempted,
+    /// The runner has never checked it.
     NotStarted,
-    /// Edited since it was last checked.
-    NotChecked,
+}
+
+impl Status {
+    /// The status as `cargo course list` and watch mode show it, eleven columns wide.
+    pub fn mark(self) -> String {
+        match self {
+            Status::Solved => green("solved     "),
+            Status::ChangedSinceSolved => yellow("changed    "),
+            Status::Attempted => red("attempted  "),
+            Status::NotStarted => dim("not started"),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Entry {
+    /// The files' fingerprint at the latest check.
     fingerprint: String,
+    /// Whether that check passed.
     solved: bool,
+    /// The fingerprint of the files the last time the tests passed, if they ever did.
+    #[serde(default)]
+    passed: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -45,32 +65,30 @@ impl Progress {
     /// error: every result can be recomputed by running the tests.
     pub fn load(root: &Path) -> Progress {
         let path = root.join(PROGRESS_FILE);
-        let entries = fs::read_to_string(&path)
+        let mut entries: BTreeMap<String, Entry> = fs::read_to_string(&path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
+        // A result stored before `passed` existed: a pass was at its own fingerprint.
+        for entry in entries.values_mut() {
+            if entry.solved && entry.passed.is_none() {
+                entry.passed = Some(entry.fingerprint.clone());
+            }
+        }
         Progress { path, entries }
     }
 
+    /// What the runner recorded for `exercise`, against its files as they are now. It
+    /// never looks inside the learner's file: only at what a check found.
     pub fn status(&self, root: &Path, manifest: &Manifest, exercise: &Exercise) -> Status {
-        let fingerprint = fingerprint(root, manifest, exercise);
-        match self.entries.get(&exercise.id) {
-            Some(entry) if entry.fingerprint == fingerprint => {
-                if entry.solved {
-                    Status::Solved
-                } else {
-                    Status::Failing
-                }
-            }
-            _ => {
-                let file = root.join(exercise_file(manifest.chapter_of(exercise), exercise));
-                let untouched = fs::read_to_string(file).is_ok_and(|text| text.contains("todo!("));
-                if untouched {
-                    Status::NotStarted
-                } else {
-                    Status::NotChecked
-                }
-            }
+        let Some(entry) = self.entries.get(&exercise.id) else {
+            return Status::NotStarted;
+        };
+        let now = fingerprint(root, manifest, exercise);
+        match (entry.fingerprint == now, entry.solved, &entry.passed) {
+            (true, true, _) => Status::Solved,
+            (_, _, Some(_)) => Status::ChangedSinceSolved,
+            _ => Status::Attempted,
         }
     }
 
@@ -78,13 +96,12 @@ impl Progress {
     /// a read-only checkout still works, it just forgets.
     pub fn record(&mut self, root: &Path, manifest: &Manifest, exercise: &Exercise, solved: bool) {
         let fingerprint = fingerprint(root, manifest, exercise);
-        self.entries.insert(
-            exercise.id.clone(),
-            Entry {
-                fingerprint,
-                solved,
-            },
-        );
+        let entry = self.entries.entry(exercise.id.clone()).or_default();
+        if solved {
+            entry.passed = Some(fingerprint.clone());
+        }
+        entry.fingerprint = fingerprint;
+        entry.solved = solved;
         let _ = self.save();
     }
 

@@ -455,11 +455,8 @@ impl Watch {
                 self.exercise(index),
                 checked.outcome.is_solved(),
             );
-            self.statuses[index] = if checked.outcome.is_solved() {
-                Status::Solved
-            } else {
-                Status::Failing
-            };
+            self.statuses[index] =
+                progress.status(&self.root, &self.manifest, self.exercise(index));
         }
         if !still {
             return;
@@ -633,12 +630,7 @@ impl Watch {
                 if exercise.chapter_number() != chapter.number() {
                     continue;
                 }
-                let mark = match self.statuses[index] {
-                    Status::Solved => green("solved     "),
-                    Status::Failing => red("failing    "),
-                    Status::NotStarted => dim("not started"),
-                    Status::NotChecked => yellow("not checked"),
-                };
+                let mark = self.statuses[index].mark();
                 let here = if index == self.current { "▶" } else { " " };
                 lines.push(format!(
                     " {here} {mark}  {:<width$} {}",

@@ -97,6 +97,53 @@ fn a_compile_error_is_shown_readably() {
 }
 
 #[test]
+fn progress_tells_solved_changed_attempted_and_not_started_from_what_was_checked() {
+    // A copy of its own: this test edits a file.
+    let course = common::fixture_copy("progress");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_course"))
+            .args(args)
+            .current_dir(&course)
+            .env("NO_COLOR", "1")
+            .env("COURSE_RUN_LIMIT_SECS", "5")
+            .output()
+            .expect("the runner must start");
+        text(&out)
+    };
+    let status = |id: &str| {
+        let list = run(&["list"]);
+        let line = list.lines().find(|l| l.contains(id)).unwrap_or_default();
+        line.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(status("01.1-pass"), "not", "never checked: not started");
+    run(&["check", "01.1-pass"]);
+    run(&["check", "01.2-fail"]);
+    run(&["check", "01.4-stub"]);
+    assert_eq!(status("01.1-pass"), "solved");
+    assert_eq!(status("01.2-fail"), "attempted", "checked and failing");
+    assert_eq!(
+        status("01.4-stub"),
+        "attempted",
+        "a stub that was checked is attempted, though it still holds its todo!()"
+    );
+    // Edited after it passed: its result no longer holds, and the list says so.
+    let file = course.join("exercises/01-demo/src/ex01_pass.rs");
+    let mut text_now = std::fs::read_to_string(&file).unwrap();
+    text_now.push_str("\n// Fill in the `todo!()`s: a comment that quotes the stub's header.\n");
+    std::fs::write(&file, text_now).unwrap();
+    assert_eq!(
+        status("01.1-pass"),
+        "changed",
+        "a solved exercise edited since it passed is `changed`, whatever its text says"
+    );
+    run(&["check", "01.1-pass"]);
+    assert_eq!(status("01.1-pass"), "solved", "checked again, solved again");
+}
+
+#[test]
 fn an_untouched_stub_is_not_started_until_checked() {
     let list = text(&course_cmd(&["list"]));
     let line = list.lines().find(|l| l.contains("01.4-stub")).unwrap();
