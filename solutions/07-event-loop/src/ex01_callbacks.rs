@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use polling::{Event, Events, Poller};
 
-/// The longest line the echo server accepts, newline included. A longer one gets
-/// [`TOO_LONG`] and the connection is closed.
+/// The longest line the echo server accepts, counting its newline: at most
+/// `MAX_LINE - 1` bytes, then `\n`. As soon as `MAX_LINE` bytes have arrived with no
+/// newline among them, the line is too long: the server queues [`TOO_LONG`] and closes
+/// the connection.
 pub const MAX_LINE: usize = 1024;
 
 /// The reply to a line longer than [`MAX_LINE`].
@@ -110,8 +112,8 @@ impl Connection {
     }
 
     /// The socket is readable: read until it would block, and queue every complete line
-    /// to be sent back. End of file, or a line longer than [`MAX_LINE`] (answered with
-    /// [`TOO_LONG`]), sets the connection closing.
+    /// to be sent back. End of file, or [`MAX_LINE`] bytes with no newline among them
+    /// (answered with [`TOO_LONG`]), sets the connection closing.
     pub fn on_readable(&mut self) -> io::Result<()> {
         let mut buf = [0; 4096];
         loop {
