@@ -25,7 +25,8 @@ where
 }
 
 /// Serves one connection: reads lines and answers each with `reply`, until the peer
-/// hangs up.
+/// hangs up. Each answer is flushed: a connection may buffer what is written to it, and
+/// the peer waits for the answer before it sends the next line.
 pub async fn handle<C>(conn: C) -> io::Result<()>
 where
     C: AsyncRead + AsyncWrite + Unpin,

@@ -33,7 +33,8 @@ where
 }
 
 /// Serves one connection: reads lines and answers each with `reply`, until the peer
-/// hangs up.
+/// hangs up. Each answer is flushed: a connection may buffer what is written to it, and
+/// the peer waits for the answer before it sends the next line.
 pub async fn handle<C>(conn: C) -> io::Result<()>
 where
     C: AsyncRead + AsyncWrite + Unpin,
@@ -51,6 +52,9 @@ where
         conn.get_mut()
             .write_all(format!("{answer}\n").as_bytes())
             .await?;
+        // The traits allow the connection to hold the answer in a buffer (a TLS stream,
+        // a BufWriter): without a flush the peer could wait for it for ever.
+        conn.flush().await?;
     }
 }
 
