@@ -38,6 +38,15 @@ const STEPS: &[Step] = &[
         chapters: "ch. 02, 03, 04, 10",
     },
     Step {
+        question: &[
+            "Are its libraries",
+            "async only (axum,",
+            "tonic, a cloud SDK)?",
+        ],
+        answer: &["Async on their", "runtime; blocking", "parts on threads"],
+        chapters: "ch. 08, 10",
+    },
+    Step {
         question: &["A few clients, or", "short connections?"],
         answer: &["Threads: blocking", "code, one per client"],
         chapters: "ch. 02, 10",
@@ -49,8 +58,8 @@ const STEPS: &[Step] = &[
     },
     Step {
         question: &["Is the project short,", "with no time to learn", "async?"],
-        answer: &["Threads to their", "limit, or green", "threads"],
-        chapters: "ch. 02, 05",
+        answer: &["Threads, as far", "as they go"],
+        chapters: "ch. 02, 09",
     },
 ];
 
