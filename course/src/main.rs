@@ -63,10 +63,12 @@ enum Command {
         #[arg(long)]
         solution: bool,
     },
-    /// Show the hint for an exercise.
+    /// Show the hint for an exercise, one step at a time.
     Hint {
         /// An exercise id, e.g. `01.2-idle`.
         id: String,
+        /// Show the steps up to this one (the first by default).
+        step: Option<usize>,
     },
     /// Put the stub of an exercise back, after saving your version in `.course/backups/`.
     Reset {
@@ -124,7 +126,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             check_all(&root, &manifest, &target, which)
         }
-        Some(Command::Hint { id }) => hint(&manifest, &id),
+        Some(Command::Hint { id, step }) => hint(&root, &manifest, &id, step.unwrap_or(1)),
         Some(Command::Reset { id }) => reset::reset(&root, &manifest, &id),
         Some(Command::Solution { id, force }) => reset::solution(&root, &manifest, &id, force),
         Some(Command::Book { open }) => book(&root, open),
@@ -250,11 +252,11 @@ fn next(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
         chapter.number(),
         chapter.title
     );
-    println!("Read: book/src/{}", exercise.book);
+    println!("Read: {}", ui::page_link(root, &exercise.book));
     check_all(root, manifest, &exercise.id, Crate::Exercise)
 }
 
-fn hint(manifest: &Manifest, id: &str) -> Result<ExitCode> {
+fn hint(root: &Path, manifest: &Manifest, id: &str, step: usize) -> Result<ExitCode> {
     let exercises = manifest.select(id)?;
     let [exercise] = exercises.as_slice() else {
         bail!(
@@ -263,12 +265,29 @@ fn hint(manifest: &Manifest, id: &str) -> Result<ExitCode> {
         );
     };
     println!("{}  {}\n", bold(&exercise.id), exercise.title);
-    println!("{}", exercise.hint.trim());
+    let steps = &exercise.hints;
+    let shown = step.clamp(1, steps.len());
+    for (n, text) in steps.iter().enumerate().take(shown) {
+        if steps.len() > 1 {
+            println!("{}", bold(&format!("Step {} of {}", n + 1, steps.len())));
+        }
+        println!("{}\n", text.trim());
+    }
+    if shown < steps.len() {
+        println!(
+            "{}",
+            dim(&format!(
+                "Still stuck? `cargo course hint {} {}` shows the next step.",
+                exercise.id,
+                shown + 1
+            ))
+        );
+    }
     println!(
-        "\n{}",
+        "{}",
         dim(&format!(
-            "The chapter explains it: book/src/{}",
-            exercise.book
+            "The chapter explains it: {}",
+            ui::page_link(root, &exercise.book)
         ))
     );
     Ok(ExitCode::SUCCESS)

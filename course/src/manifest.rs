@@ -39,7 +39,10 @@ pub struct Exercise {
     pub title: String,
     /// The page that teaches it, relative to `book/src`.
     pub book: String,
-    pub hint: String,
+    /// The hint, in steps: a nudge, a closer one, then the shape of the answer (never
+    /// its code). In the manifest, `hint` is one string or a list of them.
+    #[serde(rename = "hint", deserialize_with = "one_or_more")]
+    pub hints: Vec<String>,
     /// Plausible wrong answers, kept as features of `wrong/NN-name`.
     #[serde(default)]
     pub wrong: Vec<Wrong>,
@@ -176,8 +179,8 @@ impl Manifest {
             if exercise.title.trim().is_empty() {
                 bail!("the exercise `{id}` has an empty title");
             }
-            if exercise.hint.trim().is_empty() {
-                bail!("the exercise `{id}` has an empty hint");
+            if exercise.hints.is_empty() || exercise.hints.iter().any(|h| h.trim().is_empty()) {
+                bail!("the exercise `{id}` has an empty hint (or an empty step of one)");
             }
         }
         Ok(())
@@ -254,4 +257,18 @@ pub fn find_root() -> Result<PathBuf> {
         "cannot find {MANIFEST} in {} or above: run this inside the course's folder",
         start.display()
     )
+}
+
+/// A string, or a list of strings, as a list.
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(String),
+        More(Vec<String>),
+    }
+    Ok(match OneOrMore::deserialize(d)? {
+        OneOrMore::One(one) => vec![one],
+        OneOrMore::More(more) => more,
+    })
 }

@@ -4,6 +4,7 @@
 use crate::cargo::{Binary, TestResult};
 use crate::check::Outcome;
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// Whether to colour output: a terminal, and no `NO_COLOR` (https://no-color.org).
 pub fn colour() -> bool {
@@ -31,6 +32,40 @@ pub fn bold(t: &str) -> String {
 }
 pub fn dim(t: &str) -> String {
     paint(t, "2")
+}
+
+/// Where the book is published (`.github/workflows/pages.yml`).
+pub const ONLINE_BOOK: &str = "https://async-processing-in-rust.github.io/course/";
+
+/// The built page for `page` (a path under `book/src`): the local build when
+/// `cargo course book` has made one, else the online book. On a terminal it is a
+/// hyperlink (OSC 8), which most terminals open on a click.
+pub fn page_link(root: &Path, page: &str) -> String {
+    let html = match page.strip_suffix(".md") {
+        Some(stem) => format!("{stem}.html"),
+        None => page.to_string(),
+    };
+    let local = root.join("book/build").join(&html);
+    let url = if local.is_file() {
+        file_url(&local)
+    } else {
+        format!("{ONLINE_BOOK}{html}")
+    };
+    if colour() {
+        format!("\x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\")
+    } else {
+        url
+    }
+}
+
+/// A `file://` URL for an existing file (absolute, forward slashes, spaces escaped).
+fn file_url(path: &Path) -> String {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let text = path.to_string_lossy().replace('\\', "/");
+    // Windows' canonical paths start with `\\?\`; a URL wants `/C:/…`.
+    let text = text.trim_start_matches("//?/");
+    let slash = if text.starts_with('/') { "" } else { "/" };
+    format!("file://{slash}{}", text.replace(' ', "%20"))
 }
 
 /// The lines that explain an outcome (no header).

@@ -116,7 +116,9 @@ struct Watch {
     /// Files changed while check-all was running: check the current exercise after it.
     dirty: bool,
     view: View,
-    show_hint: bool,
+    /// How many steps of the current exercise's hint are shown (0: none). Each `h`
+    /// shows one more; after the last, `h` hides them.
+    hint_steps: usize,
     /// A one-line notice under the result ("`n` moves on once this passes").
     notice: Option<String>,
     statuses: Vec<Status>,
@@ -171,7 +173,7 @@ pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode
         running: None,
         dirty: false,
         view: View::Exercise,
-        show_hint: false,
+        hint_steps: 0,
         notice: None,
         statuses,
         quit_after_run: false,
@@ -285,8 +287,13 @@ impl Watch {
         self.notice = None;
         match key {
             Key::Hint => {
-                self.show_hint = !self.show_hint;
-                if self.options.plain {
+                let steps = self.exercise(self.current).hints.len();
+                self.hint_steps = if self.hint_steps >= steps {
+                    0
+                } else {
+                    self.hint_steps + 1
+                };
+                if self.options.plain && self.hint_steps > 0 {
                     self.print_hint();
                 }
             }
@@ -347,7 +354,7 @@ impl Watch {
             Some(index) => {
                 self.current = index;
                 self.shown = None;
-                self.show_hint = false;
+                self.hint_steps = 0;
                 self.start(Work::One(index));
             }
             None => {
@@ -537,7 +544,7 @@ impl Watch {
             String::new(),
             format!("{}  {}", bold(&exercise.id), exercise.title),
             format!("  Edit  {file_text}"),
-            format!("  Read  book/src/{}", exercise.book),
+            format!("  Read  {}", ui::page_link(&self.root, &exercise.book)),
             String::new(),
         ]
     }
@@ -601,12 +608,26 @@ impl Watch {
 
     fn hint_lines(&self) -> Vec<String> {
         let exercise = self.exercise(self.current);
-        let mut lines = vec![bold("Hint")];
-        lines.extend(exercise.hint.trim().lines().map(|l| format!("  {l}")));
-        lines.push(dim(&format!(
-            "  The chapter explains it: book/src/{}",
-            exercise.book
-        )));
+        let steps = &exercise.hints;
+        let shown = self.hint_steps.clamp(1, steps.len());
+        let mut lines = vec![bold(&if steps.len() > 1 {
+            format!("Hint, step {shown} of {}", steps.len())
+        } else {
+            "Hint".to_string()
+        })];
+        for (n, step) in steps.iter().enumerate().take(shown) {
+            if n > 0 {
+                lines.push(String::new());
+            }
+            lines.extend(step.trim().lines().map(|l| format!("  {l}")));
+        }
+        if shown < steps.len() {
+            lines.push(dim("  (h again: the next step)"));
+        }
+        lines.push(format!(
+            "  The chapter explains it: {}",
+            ui::page_link(&self.root, &exercise.book)
+        ));
         lines
     }
 
@@ -695,7 +716,7 @@ impl Watch {
                 )));
             }
             lines.extend(self.result_lines());
-            if self.show_hint {
+            if self.hint_steps > 0 {
                 lines.push(String::new());
                 lines.extend(self.hint_lines());
             }

@@ -171,6 +171,67 @@ fn a_hint_is_shown_by_id_or_short_id() {
 }
 
 #[test]
+fn a_hint_comes_one_step_at_a_time() {
+    let first = text(&course_cmd(&["hint", "01.2-fail"]));
+    assert!(first.contains("Step 1 of 2"), "{first}");
+    assert!(
+        !first.contains("Look at the operator"),
+        "the first step alone: {first}"
+    );
+    assert!(
+        first.contains("cargo course hint 01.2-fail 2"),
+        "says how to see the next step: {first}"
+    );
+    let both = text(&course_cmd(&["hint", "01.2-fail", "2"]));
+    assert!(
+        both.contains("Two and two make four.") && both.contains("Look at the operator"),
+        "{both}"
+    );
+    assert!(
+        !both.contains("shows the next step"),
+        "no step after the last: {both}"
+    );
+}
+
+#[test]
+fn the_page_to_read_is_the_built_book_or_the_online_one() {
+    let course = common::fixture_copy("page-link");
+    let hint = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_course"))
+            .args(["hint", "01.1-pass"])
+            .current_dir(&course)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the runner must start");
+        text(&out)
+    };
+    let online = hint();
+    assert!(
+        online.contains("https://async-processing-in-rust.github.io/course/"),
+        "with no local build, the online book: {online}"
+    );
+    assert!(
+        !online.contains("book/src/"),
+        "not the Markdown source: {online}"
+    );
+    // Once `cargo course book` has built the book, the local page.
+    let list = std::fs::read_to_string(course.join("exercises/course.toml")).unwrap();
+    let page = list
+        .lines()
+        .find_map(|l| l.strip_prefix("book = \""))
+        .and_then(|l| l.strip_suffix(".md\""))
+        .expect("the fixture's first page");
+    let built = course.join("book/build").join(format!("{page}.html"));
+    std::fs::create_dir_all(built.parent().unwrap()).unwrap();
+    std::fs::write(&built, "<html></html>").unwrap();
+    let local = hint();
+    assert!(
+        local.contains("file://") && local.contains(&format!("{page}.html")),
+        "with a local build, its page: {local}"
+    );
+}
+
+#[test]
 fn a_test_that_prints_megabytes_does_not_flood_the_screen() {
     let out = course_cmd(&["check", "01.5-noisy"]);
     let said = text(&out);

@@ -153,7 +153,10 @@ fn watch_mode_follows_the_learner_from_exercise_to_exercise() {
         said.contains("Edit  exercises/01-demo/src/ex01_pass.rs"),
         "{said}"
     );
-    assert!(said.contains("Read  book/src/ch01/index.md"), "{said}");
+    assert!(
+        said.contains("Read  https://async-processing-in-rust.github.io/course/ch01/index.html"),
+        "the page to read, as the built book: {said}"
+    );
     assert!(said.contains("Progress"), "{said}");
     assert!(
         said.ends_with("-- 01.1-pass: solved, all 1 tests pass")
@@ -184,9 +187,15 @@ fn watch_mode_follows_the_learner_from_exercise_to_exercise() {
     watch.send("n");
     watch.expect("Not yet: n moves on once 01.2-fail passes", LATER);
 
-    // `h`: the hint.
+    // `h`: the hint's first step; `h` again, the next one.
     watch.send("h");
-    watch.expect("Two and two make four.", LATER);
+    let said = watch.expect("Two and two make four.", LATER);
+    assert!(
+        !said.contains("Look at the operator"),
+        "one step at a time: {said}"
+    );
+    watch.send("h");
+    watch.expect("Look at the operator between `a` and `b`.", LATER);
 
     // A save that breaks the build: the compiler's message.
     write(
