@@ -217,6 +217,9 @@ fn check_all(root: &Path, manifest: &Manifest, target: &str, which: Crate) -> Re
         if which == Crate::Exercise {
             progress.record(root, manifest, exercise, outcome.is_solved());
         }
+        if let Some(note) = exercise.checked_less_here() {
+            println!("{}", dim(&note));
+        }
         if !outcome.is_solved() {
             all_solved = false;
             if exercises.len() == 1 && !matches!(outcome, Outcome::CompileError(_)) {

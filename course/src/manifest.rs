@@ -109,6 +109,23 @@ impl Exercise {
         let name = self.id.split_once('-').map(|(_, n)| n).unwrap_or_default();
         format!("ex{:02}_{}", self.number(), name.replace('-', "_"))
     }
+
+    /// What the tests cannot check on the system running now: the wrong answers that only
+    /// another kernel lets them see (`only_on`), as a sentence for the learner, or `None`
+    /// where the exercise is checked in full.
+    pub fn checked_less_here(&self) -> Option<String> {
+        let missed: Vec<&Wrong> = self.wrong.iter().filter(|w| !w.caught_here()).collect();
+        let os = missed.first()?.only_on.as_deref()?;
+        let kinds: Vec<&str> = missed.iter().map(|w| w.why.as_str()).collect();
+        Some(format!(
+            "On {}, the tests of {} check less than on {os}: they cannot see these mistakes, \
+             which only {os}'s kernel shows them (a thread's state in /proc, or the scheduler \
+             forcing an interleaving): {}.",
+            std::env::consts::OS,
+            self.id,
+            kinds.join("; ")
+        ))
+    }
 }
 
 impl Manifest {
@@ -271,4 +288,42 @@ fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
         OneOrMore::One(one) => vec![one],
         OneOrMore::More(more) => more,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(wrong: &str) -> Exercise {
+        toml::from_str(&format!(
+            "id = \"02.4-counter\"\ntitle = \"t\"\nbook = \"b.md\"\nhint = [\"one\", \"two\"]\nwrong = [{wrong}]\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_hint_is_one_step_or_several() {
+        assert_eq!(exercise("").hints, ["one", "two"]);
+    }
+
+    #[test]
+    fn an_exercise_says_what_its_tests_cannot_see_on_this_system() {
+        let elsewhere = if std::env::consts::OS == "linux" {
+            "macos"
+        } else {
+            "linux"
+        };
+        let less = exercise(&format!(
+            "{{ feature = \"ex04-spins\", why = \"spins instead of parking\", only_on = \"{elsewhere}\" }}"
+        ));
+        let note = less.checked_less_here().expect("a note");
+        assert!(note.contains("spins instead of parking"), "{note}");
+        assert!(note.contains(elsewhere), "{note}");
+        let here = exercise(&format!(
+            "{{ feature = \"ex04-spins\", why = \"w\", only_on = \"{}\" }}",
+            std::env::consts::OS
+        ));
+        assert_eq!(here.checked_less_here(), None);
+        assert_eq!(exercise("").checked_less_here(), None);
+    }
 }
