@@ -91,6 +91,28 @@ impl Write for Narrow {
     }
 }
 
+/// A writer that takes at most 3 bytes per call and fails every other call with
+/// `Interrupted`, as a write hit by a signal does: nothing was written, try again.
+struct Interrupted {
+    taken: Vec<u8>,
+    calls: usize,
+}
+
+impl Write for Interrupted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 2 == 1 {
+            return Err(io::Error::new(ErrorKind::Interrupted, "a signal arrived"));
+        }
+        let n = buf.len().min(3);
+        self.taken.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn frame(payload: &[u8]) -> Vec<u8> {
     let mut bytes = (payload.len() as u32).to_be_bytes().to_vec();
     bytes.extend_from_slice(payload);
@@ -130,6 +152,25 @@ fn a_frame_is_written_whole_to_a_writer_that_takes_a_few_bytes_at_a_time() {
         frame(b"more than three bytes"),
         "`write` may take only part of the buffer (it returns how much it took): the \
          header and the payload must be written whole, as `write_all` does"
+    );
+}
+
+#[test]
+fn an_interrupted_write_is_tried_again() {
+    let written = timeout(|| {
+        let mut output = Interrupted {
+            taken: Vec::new(),
+            calls: 0,
+        };
+        let result = write_frame(&mut output, b"still here").map_err(|e| e.kind());
+        (result, output.taken)
+    });
+    assert_eq!(
+        written,
+        (Ok(()), frame(b"still here")),
+        "a `write` that fails with `Interrupted` has written nothing and should simply be \
+         tried again, as `write_all` does (and a short write goes on with the rest): the \
+         frame must be written whole"
     );
 }
 

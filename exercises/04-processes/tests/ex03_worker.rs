@@ -200,6 +200,106 @@ fn each_answer_is_flushed_before_the_next_job_is_read() {
     assert_eq!(unframe(&flushed), ["ONE", "TWO", "THREE"]);
 }
 
+/// An output whose reader has gone away, as a pipe whose parent closed its end: after
+/// taking `takes` bytes, every `write` fails with `BrokenPipe`; with `flush_fails`, every
+/// `flush` does too.
+struct GoneAway {
+    takes: usize,
+    flush_fails: bool,
+}
+
+impl Write for GoneAway {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.takes == 0 {
+            return Err(io::Error::new(
+                ErrorKind::BrokenPipe,
+                "the parent has gone away",
+            ));
+        }
+        let n = buf.len().min(self.takes);
+        self.takes -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.flush_fails {
+            return Err(io::Error::new(
+                ErrorKind::BrokenPipe,
+                "the parent has gone away",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn an_answer_that_cannot_be_delivered_ends_serve_with_the_error() {
+    let outcomes = timeout(|| {
+        let input = frames(&["one", "two", "three"]);
+        [
+            ("a write that fails at once", 0, false),
+            ("a write that fails in the middle of the answer", 2, false),
+            ("a flush that fails", usize::MAX, true),
+        ]
+        .map(|(what, takes, flush_fails)| {
+            let output = GoneAway { takes, flush_fails };
+            (what, serve(&input[..], output, shout).map_err(|e| e.kind()))
+        })
+    });
+    for (what, got) in outcomes {
+        assert_eq!(
+            got,
+            Err(ErrorKind::BrokenPipe),
+            "{what} (the parent stopped reading) must end serve with that error: an answer \
+             nobody received is not a job answered, and the worker must exit with 1, not \
+             go on as if all were well (got {got:?})"
+        );
+    }
+}
+
+/// Input that hands out one byte per `read`, as a pipe may.
+struct OneByte<'a>(&'a [u8]);
+
+impl Read for OneByte<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Output that takes one byte per `write`, as a full pipe may.
+struct OneByteOut(Vec<u8>);
+
+impl Write for OneByteOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(1);
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn jobs_that_come_a_byte_at_a_time_are_answered_whole_a_byte_at_a_time() {
+    let (result, output) = timeout(|| {
+        let input = frames(&["first job", "", "third"]);
+        let mut output = OneByteOut(Vec::new());
+        let result = serve(OneByte(&input), &mut output, shout).map_err(|e| e.to_string());
+        (result, output.0)
+    });
+    assert_eq!(
+        unframe(&output),
+        ["FIRST JOB", "", "THIRD"],
+        "a pipe hands out a few bytes at a time and takes a few at a time: every job must \
+         be read whole and every answer written whole (the codec's `read_frame` and \
+         `write_frame` do both)"
+    );
+    assert_eq!(result, Ok(3), "three jobs were answered");
+}
+
 /// Runs `ch04-worker`, sends it `jobs`, closes its stdin, and returns its pid, every
 /// answer it wrote, and its exit code.
 fn run_worker(jobs: &'static [&'static str]) -> (u32, Vec<String>, Option<i32>) {
@@ -255,5 +355,33 @@ fn a_crash_job_ends_the_worker_process_at_once() {
         code,
         Some(3),
         "the `crash` job makes the worker exit with code 3"
+    );
+}
+
+#[test]
+fn a_worker_whose_parent_stopped_reading_exits_with_1() {
+    let code = timeout(|| {
+        let mut child = Command::new(WORKER)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // Its complaint about the broken pipe is expected; keep it out of the report.
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("could not start ch04-worker");
+        // The parent goes away first: nobody will ever read the worker's answers.
+        drop(child.stdout.take());
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            // The worker may already have exited and closed its stdin: that is fine.
+            let _ = stdin.write_all(&frames(&["hello", "anyone?"]));
+        }
+        child.wait().expect("could not wait for ch04-worker").code()
+    });
+    assert_eq!(
+        code,
+        Some(1),
+        "nobody read the worker's answers (its stdout was a broken pipe), so its first \
+         answer could not be written: serve must return that error and the worker exit \
+         with 1, the sign of a broken stream, not 0"
     );
 }

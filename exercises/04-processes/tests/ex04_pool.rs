@@ -199,6 +199,66 @@ fn a_crashed_worker_fails_its_job_and_is_replaced() {
 // ANCHOR_END: crash_test
 
 #[test]
+fn a_job_that_crashed_its_worker_fails_without_being_tried_again() {
+    let (answers, runs) = timeout(|| {
+        let mut pool = pool(2);
+        // `crash PATH` adds a line to PATH before its worker dies: one line per run.
+        let note = Signal::new();
+        let crash = format!("crash {}", note.0.display());
+        let answers = texts(&pool.run(jobs(&["a", &crash, "b", "c"])));
+        let runs = std::fs::read_to_string(&note.0)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        (answers, runs)
+    });
+    assert_eq!(
+        answers,
+        ["a", "FAILED", "b", "c"],
+        "the job that crashed its worker must fail, and the others be answered"
+    );
+    assert_eq!(
+        runs, 1,
+        "the job that crashed its worker ran {runs} times: it must be reported as failed, \
+         not tried again on a fresh worker (a job that crashed one worker would likely \
+         crash the next, and a job with side effects must not run twice)"
+    );
+}
+
+#[test]
+fn run_sleeps_while_it_waits_for_the_workers() {
+    // One worker holds a `wait-for` job until the test signals. Meanwhile the feeder
+    // threads wait in `ask` and `run` waits for its feeder threads: all of that must be
+    // asleep. (Linux only: the test reads the thread's state in `/proc`; no clock.)
+    if !support::sched::can_watch_threads() {
+        return;
+    }
+    let answers = timeout(|| {
+        let go = Signal::new();
+        let batch = [go.wait_for(), "second".to_string()];
+        let mut pool = pool(2);
+        let caller = support::sched::spawn_watched("caller", move || {
+            let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+            texts(&pool.run(jobs(&refs)))
+        });
+        support::sched::assert_parks(
+            caller.tid,
+            "its workers' answers",
+            "`run` waits for its feeder threads by joining them (the end of a \
+             `thread::scope` joins them all), which sleeps until they have finished.",
+        );
+        std::fs::write(&go.0, b"").expect("the test could not signal its job");
+        caller.thread.join().expect("run panicked")
+    });
+    assert_eq!(
+        answers,
+        ["got it", "second"],
+        "the job that waited for the test's signal must get it (had it given up, the test \
+         took too long to see that `run` sleeps)"
+    );
+}
+
+#[test]
 fn shutdown_closes_the_pipes_and_waits_for_every_worker() {
     let (pids, statuses) = timeout(|| {
         let mut pool = pool(3);

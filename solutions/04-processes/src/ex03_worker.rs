@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 // ANCHOR: serve
 /// Serves jobs: reads frames from `input` until it ends, and for each one writes the
 /// frame `handle(job)` returns to `output`, flushed before the next job is read.
-/// Returns how many jobs were answered. The end of `input` is the normal way to stop.
+/// Returns how many jobs were answered. The end of `input` is the normal way to stop;
+/// any other way is an error, and is returned as it is: a truncated frame, or an answer
+/// that cannot be written or flushed (the parent has gone away).
 pub fn serve<R: Read, W: Write>(
     mut input: R,
     mut output: W,
@@ -55,6 +57,8 @@ pub const WAIT_FOR_PATIENCE: Duration = Duration::from_secs(5);
 ///
 /// - `pid`: answers the worker's process id, in decimal.
 /// - `crash`: the worker exits at once with code 3, without answering (for tests).
+/// - `crash PATH`: the same, after adding a line to the file `PATH`: a test counts the
+///   lines to see how many times the job ran.
 /// - `signal PATH`: creates the file `PATH`, answers `signalled`.
 /// - `wait-for PATH`: waits until the file `PATH` exists, answers `got it`; after
 ///   [`WAIT_FOR_PATIENCE`] it gives up and answers `gave up`. Two jobs `wait-for P` and
@@ -65,6 +69,13 @@ pub fn handle_job(job: &[u8]) -> Vec<u8> {
     if text == "pid" {
         std::process::id().to_string().into_bytes()
     } else if text == "crash" {
+        std::process::exit(3)
+    } else if let Some(path) = text.strip_prefix("crash ") {
+        let note = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        let _ = note.and_then(|mut file| file.write_all(b"ran\n"));
         std::process::exit(3)
     } else if let Some(path) = text.strip_prefix("signal ") {
         match std::fs::write(path, b"") {

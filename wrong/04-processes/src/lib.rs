@@ -24,10 +24,13 @@ mutation!("ex02-single-write", ex02_frames);
 mutation!("ex02-allocates-first", ex02_frames);
 mutation!("ex02-every-error-is-truncation", ex02_frames);
 mutation!("ex02-retries-every-error", ex02_frames);
+mutation!("ex02-write-loop-no-retry", ex02_frames);
 
 mutation!("ex03-no-flush", ex03_worker);
 mutation!("ex03-stops-after-one", ex03_worker);
 mutation!("ex03-eof-is-error", ex03_worker);
+mutation!("ex03-write-errors-ignored", ex03_worker);
+mutation!("ex03-flush-errors-ignored", ex03_worker);
 
 mutation!("ex04-one-at-a-time", ex04_pool);
 mutation!("ex04-finishing-order", ex04_pool);
@@ -35,3 +38,5 @@ mutation!("ex04-no-replacement", ex04_pool);
 mutation!("ex04-kill-on-shutdown", ex04_pool);
 mutation!("ex04-fixed-shares", ex04_pool);
 mutation!("ex04-shutdown-polls", ex04_pool);
+mutation!("ex04-retries-crashed-job", ex04_pool);
+mutation!("ex04-run-polls-feeders", ex04_pool);
