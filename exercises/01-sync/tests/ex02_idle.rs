@@ -101,6 +101,24 @@ fn overlapping_cpu_work_counts_once() {
 }
 
 #[test]
+fn a_cpu_span_inside_a_longer_one_does_not_cut_its_stretch_short() {
+    // Thread 2's short burst lies inside thread 1's long one: the busy stretch is still
+    // thread 1's, 0 to 30 ms, however the spans are merged.
+    let spans = vec![
+        span("thread 1", Kind::Cpu, 0, 30),
+        span("thread 2", Kind::Cpu, 10, 20),
+        span("thread 1", Kind::Wait, 30, 40),
+    ];
+    check(
+        spans,
+        0.25,
+        "the CPU was busy from 0 to 30 ms of a 40 ms run; a span from 10 to 20 ms inside \
+         that stretch must not end it at 20 ms (a merged stretch ends at the later of the \
+         two ends)",
+    );
+}
+
+#[test]
 fn spans_may_come_in_any_order() {
     let spans = vec![
         span("main", Kind::Wait, 10, 40),

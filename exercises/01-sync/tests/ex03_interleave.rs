@@ -91,14 +91,22 @@ fn results_are_in_task_order_not_finishing_order() {
 #[test]
 fn a_long_task_is_stepped_until_it_finishes() {
     let (results, log) = run([1, 100, 1]);
-    assert_eq!(results, ["a", "b", "c"]);
+    assert_eq!(
+        results,
+        ["a", "b", "c"],
+        "one result per task, in the order of the tasks"
+    );
     assert_eq!(
         log.len(),
         102,
         "expected 102 steps in all, got {}",
         log.len()
     );
-    assert_eq!(log.last().map(String::as_str), Some("b100"));
+    assert_eq!(
+        log.last().map(String::as_str),
+        Some("b100"),
+        "b needs 100 steps and is the last to finish, so its 100th step comes last"
+    );
 }
 
 #[test]
@@ -123,12 +131,15 @@ fn all_steps_run_on_the_calling_thread() {
                 }) as StepTask<()>
             })
             .collect();
-        assert_eq!(round_robin(tasks).len(), 3);
+        assert_eq!(round_robin(tasks).len(), 3, "3 tasks should give 3 results");
     });
 }
 
 #[test]
 fn no_tasks_gives_no_results() {
     let results: Vec<u8> = timeout(|| round_robin(Vec::new()));
-    assert!(results.is_empty());
+    assert!(
+        results.is_empty(),
+        "no tasks, yet results came back: {results:?}"
+    );
 }

@@ -96,6 +96,33 @@ fn the_waits_overlap_so_the_run_takes_one_latency() {
 }
 
 #[test]
+fn a_long_list_is_all_in_flight_before_the_first_wait() {
+    // However many requests there are, every one is submitted before the first wait: a
+    // cap on the requests in flight (batches of 4, 16, 100...) makes a long list pay one
+    // latency per batch.
+    const MANY: usize = 1000;
+    let requests: &'static [u32] = Vec::leak((0..MANY as u32).collect());
+    let (answers, state) = run(requests);
+    assert_eq!(
+        answers.len(),
+        MANY,
+        "{MANY} requests, but {} answers came back",
+        answers.len()
+    );
+    assert_eq!(
+        state.most_in_flight, MANY,
+        "at most {} of {MANY} requests were in flight at once: submit every one of them \
+         before waiting for any, however long the list",
+        state.most_in_flight
+    );
+    assert_eq!(
+        state.now, LATENCY,
+        "{MANY} overlapped requests should take {LATENCY} ticks, like one; this run took {}",
+        state.now
+    );
+}
+
+#[test]
 fn answers_come_back_in_request_order() {
     let (answers, _) = run(&[7, 3, 5]);
     assert_eq!(
@@ -118,12 +145,19 @@ fn each_request_is_sent_once_and_each_answer_collected() {
         "some answers were never waited for: {:?}",
         state.tickets
     );
-    assert_eq!(answers, [400, 400, 900]);
+    assert_eq!(
+        answers,
+        [400, 400, 900],
+        "each request's own answer, in the order of the requests"
+    );
 }
 
 #[test]
 fn no_requests_gives_no_answers() {
     let (answers, state) = run(&[]);
-    assert!(answers.is_empty());
+    assert!(
+        answers.is_empty(),
+        "no requests, yet answers came back: {answers:?}"
+    );
     assert_eq!(state.now, 0, "with nothing to fetch, no time should pass");
 }

@@ -15,6 +15,12 @@ pub mod ex01_sequence;
 #[cfg(feature = "ex01-records-after")]
 #[path = "wrong/ex01_records_after.rs"]
 pub mod ex01_sequence;
+#[cfg(feature = "ex01-fixed-lane")]
+#[path = "wrong/ex01_fixed_lane.rs"]
+pub mod ex01_sequence;
+#[cfg(feature = "ex01-shared-readings")]
+#[path = "wrong/ex01_shared_readings.rs"]
+pub mod ex01_sequence;
 
 #[cfg(feature = "ex02-sum-of-waits")]
 #[path = "wrong/ex02_sum_of_waits.rs"]
@@ -27,6 +33,9 @@ pub mod ex02_idle;
 pub mod ex02_idle;
 #[cfg(feature = "ex02-stretch-ends")]
 #[path = "wrong/ex02_stretch_ends.rs"]
+pub mod ex02_idle;
+#[cfg(feature = "ex02-nested-cuts-short")]
+#[path = "wrong/ex02_nested_cuts_short.rs"]
 pub mod ex02_idle;
 
 #[cfg(feature = "ex03-one-at-a-time")]
@@ -47,4 +56,7 @@ pub mod ex03_interleave;
 pub mod ex04_overlap;
 #[cfg(feature = "ex04-reverse-order")]
 #[path = "wrong/ex04_reverse_order.rs"]
+pub mod ex04_overlap;
+#[cfg(feature = "ex04-in-batches")]
+#[path = "wrong/ex04_in_batches.rs"]
 pub mod ex04_overlap;
