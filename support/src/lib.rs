@@ -32,6 +32,7 @@
 
 pub mod chart;
 pub mod child;
+pub mod eager;
 #[cfg(feature = "loom")]
 #[path = "loom_check.rs"]
 pub mod loom;

@@ -1,11 +1,12 @@
 //! Writes chapter 07's wrong answers from `mutations.toml` (see `support::mutations`),
+//! the copy of 07.4's module that its tests also run under loom (see `support::model`),
 //! and an unchanged copy of the reactor for the wrong answers of 07.3.
 
 use std::path::PathBuf;
 use std::{env, fs};
 
 fn main() {
-    support::mutations::build("../../solutions/07-event-loop/src");
+    support::mutations::build_with_model("../../solutions/07-event-loop/src", &["ex04_wakeups"]);
     // 07.3's timers are methods of the reactor (`impl Reactor` in ex03_timers), which only
     // the reactor's own crate may define: a wrong ex03 needs the reactor beside it.
     let out = PathBuf::from(env::var("OUT_DIR").expect("run by cargo"));

@@ -9,10 +9,14 @@
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
+// The chapter's `sync` is std's; the tests also run this module under loom, a model
+// checker that swaps in its own primitives and tries every interleaving of the threads.
+// (`Arc` stays std's: a `Waker` is made from a `std::sync::Arc`.)
+use crate::sync::Mutex;
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::thread;
 
 use crate::ex02_reactor::Reactor;
 
@@ -73,7 +77,7 @@ pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
 /// What a blocking closure's thread and the awaiting task share.
 struct Slot<T> {
     /// The closure's result once it has finished (or its panic).
-    result: Option<thread::Result<T>>,
+    result: Option<std::thread::Result<T>>,
     /// The task to wake when the result lands.
     waker: Option<Waker>,
 }

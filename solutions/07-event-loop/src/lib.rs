@@ -3,6 +3,15 @@
 //! Read them after solving the exercises in `exercises/07-event-loop`. The chapter is in
 //! `book/src/ch07-event-loop/`; `examples/lab.rs` measures what the chapter claims.
 
+/// The primitives 07.4 synchronises with: std's own. Its tests compile that module a second
+/// time with loom's primitives in their place (and a stand-in for the poller) and run it
+/// under `loom::model`, which tries every interleaving of its threads. So 07.4 takes its
+/// `Mutex`, atomics and threads from here, not from `std` directly.
+pub mod sync {
+    pub use std::sync::{Arc, Condvar, Mutex, atomic};
+    pub use std::thread;
+}
+
 pub mod ex01_callbacks;
 pub mod ex02_reactor;
 pub mod ex03_timers;

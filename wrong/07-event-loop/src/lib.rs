@@ -42,6 +42,13 @@ mutation!("ex04-waker-does-not-notify", ex04_wakeups);
 mutation!("ex04-spinning-loop", ex04_wakeups);
 mutation!("ex04-forgets-waker", ex04_wakeups);
 mutation!("ex04-always-blocks", ex04_wakeups);
+mutation!("ex04-notify-before-flag", ex04_wakeups);
+mutation!("ex04-polls-without-a-wake", ex04_wakeups);
+mutation!("ex04-keeps-first-waker", ex04_wakeups);
+mutation!("ex04-waker-stored-after-relock", ex04_wakeups);
+mutation!("ex04-wakes-before-storing-result", ex04_wakeups);
+mutation!("ex04-wakes-holding-the-lock", ex04_wakeups);
+mutation!("ex04-panic-not-caught", ex04_wakeups);
 
 mutation!("ex05-spinning-loop", ex05_runtime);
 mutation!("ex05-blocking-read", ex05_runtime);
