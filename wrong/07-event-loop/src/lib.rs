@@ -21,6 +21,9 @@ mutation!("ex02-wakes-everyone", ex02_reactor);
 mutation!("ex02-never-removed", ex02_reactor);
 mutation!("ex02-keeps-first-waker", ex02_reactor);
 mutation!("ex02-event-disarms-other-way", ex02_reactor);
+mutation!("ex02-arms-only-own-direction", ex02_reactor);
+mutation!("ex02-key-is-the-descriptor", ex02_reactor);
+mutation!("ex02-wakes-under-the-locks", ex02_reactor);
 
 // The timers are methods of the reactor, which only the reactor's crate may define: a
 // wrong 07.3 comes with the solution's reactor, unchanged, in this crate.
