@@ -6,6 +6,8 @@
 //! - [`Timeline`]: record named spans per thread or task and draw them as an SVG timeline.
 //! - [`chart`]: the labs' bar charts and Markdown tables, written from one run.
 //! - [`child`]: a child process that lingers after it has answered (a shell script: Unix).
+//! - `conn_double` (feature `tokio`): a connection whose other end the test holds, with
+//!   writes held until flushed and taken a byte at a time, as real connections may.
 //! - [`net`]: how many bytes a loopback connection can hold, for tests that fill one.
 //! - `loom` (feature `loom`): run a learner's module under the model checker, with a
 //!   waker whose wakes the model sees.
@@ -32,6 +34,8 @@
 
 pub mod chart;
 pub mod child;
+#[cfg(feature = "tokio")]
+pub mod conn_double;
 pub mod eager;
 #[cfg(feature = "loom")]
 #[path = "loom_check.rs"]
