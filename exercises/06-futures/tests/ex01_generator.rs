@@ -30,6 +30,35 @@ fn priming_yields_nothing_then_each_term_yields_the_average_so_far() {
 }
 
 #[test]
+fn the_priming_resume_ignores_its_input_whatever_it_is() {
+    let steps = timeout(|| {
+        let mut averager = Averager::new();
+        vec![
+            averager.resume(Some(99.0)),
+            averager.resume(Some(10.0)),
+            averager.resume(Some(20.0)),
+            averager.resume(None),
+        ]
+    });
+    assert_eq!(
+        steps,
+        [
+            Ok(Yielded(None)),
+            Ok(Yielded(Some(10.0))),
+            Ok(Yielded(Some(15.0))),
+            Ok(Complete(Summary {
+                count: 2,
+                average: Some(15.0)
+            })),
+        ],
+        "the first resume only runs the body to its first `yield`: nothing receives its \
+         input (Python's `coro.send(99)` on a fresh generator is refused for that reason), \
+         so even `Some(99.0)` there is not a term; it yields `None`, and 99 is never \
+         counted nor averaged"
+    );
+}
+
+#[test]
 fn sending_none_completes_with_the_count_and_the_average() {
     let end = timeout(|| {
         let mut averager = Averager::new();

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
+use support::eager::EagerWaker;
 use support::loom::Woken;
 use support::{PATIENCE, timeout, timeout_after};
 
@@ -175,6 +176,43 @@ fn a_finished_delay_refuses_a_second_poll() {
         again,
         "a delay must be Ready exactly once: polled again after Ready, it must panic (as \
          the futures the compiler writes do), not be Ready a second time"
+    );
+}
+
+#[test]
+fn the_timer_thread_lets_go_of_the_lock_before_it_wakes_the_task() {
+    let (stuck, seen) = timeout_after(3 * PATIENCE, || {
+        let clock = Clock::manual();
+        let delay = Arc::new(Mutex::new(Delay::new(ms(10), &clock)));
+        let seen = Arc::new(Mutex::new(None));
+        // The woken task is polled at once, on another thread, as a multi-threaded
+        // executor may do while `wake` is still running.
+        let (eager, waker) = {
+            let (delay, seen) = (Arc::clone(&delay), Arc::clone(&seen));
+            EagerWaker::new(move || {
+                let polled = poll(&mut delay.lock().unwrap(), Waker::noop());
+                *seen.lock().unwrap() = Some(polled);
+            })
+        };
+        assert_eq!(poll(&mut delay.lock().unwrap(), &waker), Poll::Pending);
+        clock.advance(ms(10));
+        while eager.wakes() == 0 {
+            std::thread::sleep(ms(1));
+        }
+        (eager.stuck(), *seen.lock().unwrap())
+    });
+    assert_eq!(
+        stuck,
+        0,
+        "the timer thread called the waker while it still held the delay's lock: the woken \
+         task, polled at once on another thread (as a multi-threaded executor may), waited \
+         {} s for that lock. Take the waker out under the lock, let go of the lock, then wake",
+        PATIENCE.as_secs()
+    );
+    assert_eq!(
+        seen,
+        Some(Poll::Ready(())),
+        "polled by its woken task, the delay is ready"
     );
 }
 

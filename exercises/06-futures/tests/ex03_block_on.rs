@@ -2,23 +2,31 @@
 //!
 //! The futures here count their polls and their wakes, and panic if they are polled again
 //! without having been woken: a `block_on` that polls in a loop instead of parking fails.
+//! A thread that runs `block_on` is watched through the kernel while its future waits,
+//! and the kernel's scheduler is made to stop a waking thread right after its `unpark`,
+//! so that the order of the flag and the unpark shows every time.
 
 use ch06_futures::ex03_block_on::block_on;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
-use support::{PATIENCE, timeout, timeout_after};
+use support::sched::{self, assert_parks, spawn_watched};
+use support::{PATIENCE, timeout, timeout_after, within_patience};
 
 /// How it wakes itself after its first poll.
 #[derive(Clone, Copy)]
 enum Wake {
     /// Never: the waker is dropped.
     Never,
+    /// Never; but the poll unparks the thread that polls it, as anything else in the
+    /// process may (and as `park`'s own spurious wake-ups do): `park` then returns with
+    /// nobody having called the waker.
+    NeverButAStrayUnpark,
     /// Inside `poll`, before returning `Pending` (like a yield).
     DuringPoll,
     /// From another thread, which has finished waking before `poll` returns.
@@ -56,6 +64,10 @@ impl Future for Scripted {
             let wakes = Arc::clone(&self.wakes);
             match self.how {
                 Wake::Never => drop(waker),
+                Wake::NeverButAStrayUnpark => {
+                    drop(waker);
+                    thread::current().unpark();
+                }
                 Wake::DuringPoll => {
                     wakes.fetch_add(1, Ordering::SeqCst);
                     waker.wake();
@@ -123,20 +135,27 @@ fn a_wake_from_another_thread_before_the_park_is_not_lost() {
     );
 }
 
-#[test]
-fn a_future_never_woken_ends_in_the_deadlock_message_after_one_poll() {
-    let (future, polls) = Scripted::new(Wake::Never);
+/// Runs `block_on(future)` for a short while, for a future nobody will ever wake: it must
+/// still be asleep when the limit ends it, so this gives the limit's message (or the
+/// message of whatever failed first).
+fn message_of_a_block_on_never_woken(future: Scripted) -> String {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         timeout_after(Duration::from_millis(300), move || block_on(future))
     }));
-    let message = match outcome {
+    match outcome {
         Ok(out) => panic!("block_on returned {out} from a future that was never woken"),
         Err(payload) => payload
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default(),
-    };
+    }
+}
+
+#[test]
+fn a_future_never_woken_ends_in_the_deadlock_message_after_one_poll() {
+    let (future, polls) = Scripted::new(Wake::Never);
+    let message = message_of_a_block_on_never_woken(future);
     assert!(
         message.contains("probably a deadlock"),
         "a future that is never woken must leave block_on asleep, so that the course's \
@@ -150,16 +169,121 @@ fn a_future_never_woken_ends_in_the_deadlock_message_after_one_poll() {
 }
 
 #[test]
-fn block_on_runs_async_code_with_many_wakes() {
-    let total = timeout(|| {
-        block_on(async {
-            let mut total = 0;
-            for _ in 0..20 {
-                let (future, _) = Scripted::new(Wake::FromAThreadBeforePending);
-                total += future.await;
+fn a_stray_unpark_does_not_poll_a_future_nobody_woke() {
+    let (future, polls) = Scripted::new(Wake::NeverButAStrayUnpark);
+    let message = message_of_a_block_on_never_woken(future);
+    assert!(
+        message.contains("probably a deadlock") && polls.load(Ordering::SeqCst) == 1,
+        "the future unparked block_on's thread without calling its waker (anything in the \
+         process may unpark a thread, and `park` may also return for no reason at all): \
+         block_on must look at its `woken` flag whenever `park` returns and park again \
+         while it is not set (`while`, not `if`), so the future is polled once and the \
+         thread sleeps until the course's time limit. It was polled {} times, and failed \
+         with: {message}",
+        polls.load(Ordering::SeqCst)
+    );
+}
+
+/// A gate a future can wait at; opening it wakes the waker of the latest poll.
+#[derive(Clone, Default)]
+struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Gate {
+    fn open(&self) {
+        let waker = {
+            let mut state = self.0.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+    async fn wait(&self) {
+        poll_fn(|cx| {
+            let mut state = self.0.lock().unwrap();
+            if state.0 {
+                Poll::Ready(())
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
             }
-            total
         })
+        .await
+    }
+}
+
+#[test]
+fn block_on_sleeps_in_the_kernel_while_its_future_waits() {
+    let (out, polls) = timeout(|| {
+        let gate = Gate::default();
+        let theirs = gate.clone();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&polls);
+        let blocked = spawn_watched("block_on", move || {
+            block_on(poll_fn(move |cx| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut waiting = Box::pin(theirs.wait());
+                waiting.as_mut().poll(cx).map(|()| 7)
+            }))
+        });
+        assert_parks(
+            blocked.tid,
+            "the future's waker",
+            "Between polls, block_on must park (`thread::park`) until the waker unparks \
+             it; `yield_now` in a loop, or `park_timeout` and a look at the flag, keep the \
+             thread awake for as long as the future waits.",
+        );
+        gate.open();
+        let out = blocked.thread.join().expect("block_on panicked");
+        (out, polls.load(Ordering::SeqCst))
     });
-    assert_eq!(total, 140);
+    assert_eq!(
+        (out, polls),
+        (7, 2),
+        "woken once by the gate, the future is polled twice and gives its output"
+    );
+}
+
+#[test]
+fn a_thread_woken_the_instant_it_is_unparked_finds_the_flag_set() {
+    let (returned, polls) = timeout(|| {
+        let (hand_over, waker) = mpsc::channel();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&polls);
+        // block_on's thread and the waking thread share one CPU (Linux; elsewhere the
+        // scene is not forced and only a right answer's behaviour is checked).
+        let blocked = spawn_watched("block_on", move || {
+            let _pin = sched::pin_to_one_cpu();
+            block_on(poll_fn(move |cx| {
+                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                    hand_over.send(cx.waker().clone()).unwrap();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            }))
+        });
+        let waker: Waker = waker.recv().expect("block_on never polled the future");
+        sched::wait_until_asleep(blocked.tid, "block_on should now be parked, waiting");
+        // The waking thread is in the kernel's idle class: the moment its `unpark` wakes
+        // block_on's thread, that thread runs, and the waker's next line waits until it
+        // sleeps again. A flag set *after* the unpark is not set yet when it looks.
+        thread::spawn(move || {
+            let _pin = sched::pin_to_one_cpu();
+            sched::yield_to_every_waker();
+            waker.wake();
+        })
+        .join()
+        .expect("the waker panicked");
+        let returned = within_patience(|| blocked.thread.is_finished());
+        (returned, polls.load(Ordering::SeqCst))
+    });
+    assert!(
+        returned,
+        "the future was woken while block_on was parked, and block_on never polled it \
+         again (polled {polls} time(s)): the thread woken by `unpark` ran at once, found \
+         the `woken` flag not yet set, and parked again, and the flag set afterwards had \
+         no unpark left to announce it. In `wake`, set the flag first, then unpark"
+    );
 }

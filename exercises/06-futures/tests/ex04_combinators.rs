@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use support::timeout;
+use support::wakers::FreshWakers;
 
 /// A waker that counts its wakes.
 #[derive(Default)]
@@ -217,6 +218,177 @@ fn select_returns_the_first_and_drops_the_other_at_once() {
         dropped_at_ready,
         "when select returns, the loser must already be dropped (cancelled), not kept \
          until the select itself goes away"
+    );
+}
+
+/// Never ready; counts its polls (the test reads them) and records its drop.
+struct Watched {
+    polls: Arc<AtomicUsize>,
+    dropped: Arc<AtomicBool>,
+}
+
+fn watched() -> (Watched, Arc<AtomicUsize>, Arc<AtomicBool>) {
+    let (polls, dropped) = (Arc::default(), Arc::default());
+    let future = Watched {
+        polls: Arc::clone(&polls),
+        dropped: Arc::clone(&dropped),
+    };
+    (future, polls, dropped)
+}
+
+impl Future for Watched {
+    type Output = &'static str;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<&'static str> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        Poll::Pending
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_select_whose_first_future_is_ready_wins_without_polling_the_second() {
+    let (out, polls, dropped, both) = timeout(|| {
+        let (loser, polls, dropped) = watched();
+        let (_, waker) = counting_waker();
+        let mut first_ready = select(steps(0, "first"), loser);
+        let out = Pin::new(&mut first_ready).poll(&mut Context::from_waker(&waker));
+        let (polls, dropped) = (polls.load(Ordering::SeqCst), dropped.load(Ordering::SeqCst));
+        // Both ready in the same poll.
+        let both = drive(select(steps(0, 'a'), steps(0, 'b')), 1);
+        (out, polls, dropped, both)
+    });
+    assert_eq!(
+        (out, polls, dropped),
+        (Poll::Ready(Either::Left("first")), 0, true),
+        "the first future was ready at the first poll: the select is biased, it polls `a` \
+         first and returns `Left` at once, and the second future must not run a single \
+         step (polled {polls} time(s)): it has lost, and is dropped unpolled"
+    );
+    assert_eq!(
+        both,
+        Some(Either::Left('a')),
+        "both futures ready in the same poll: `a` wins (the select is biased)"
+    );
+}
+
+#[test]
+fn combinators_of_futures_that_wait_do_not_wake_themselves() {
+    let wakes = timeout(|| {
+        let forever = || Forever(Arc::new(AtomicBool::new(false)));
+        let mut wakes = Vec::new();
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut both = join(forever(), forever());
+        assert!(Pin::new(&mut both).poll(&mut cx).is_pending());
+        wakes.push(("join", count.0.load(Ordering::SeqCst)));
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut all = join_all([forever(), forever(), forever()]);
+        assert!(Pin::new(&mut all).poll(&mut cx).is_pending());
+        wakes.push(("join_all", count.0.load(Ordering::SeqCst)));
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut first = select(forever(), forever());
+        assert!(Pin::new(&mut first).poll(&mut cx).is_pending());
+        wakes.push(("select", count.0.load(Ordering::SeqCst)));
+        wakes
+    });
+    assert_eq!(
+        wakes,
+        [("join", 0), ("join_all", 0), ("select", 0)],
+        "none of the inner futures can make progress, and none asked to be polled again: \
+         a combinator returns Pending without waking its own waker (a wake \"to be safe\" \
+         makes the executor poll it again at once, for ever: a busy loop). The inner \
+         futures were given the waker; they call it when they can go on"
+    );
+}
+
+/// A future that waits at a gate the test opens, keeping the waker of its latest poll.
+#[derive(Clone, Default)]
+struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Gate {
+    fn open(&self) {
+        let waker = {
+            let mut state = self.0.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+    fn wait(&self, value: u32) -> impl Future<Output = u32> + use<> {
+        let gate = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut state = gate.0.lock().unwrap();
+            if state.0 {
+                Poll::Ready(value)
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// Polls `future` twice with new wakers, opens `gate`: says whether the latest waker was
+/// woken, and how many older wakers were.
+fn woken_after_two_polls<F: Future>(future: F, gate: &Gate) -> (FreshWakers<F>, bool, usize) {
+    let mut polled = FreshWakers::new(future);
+    assert!(polled.poll().is_pending(), "nothing is ready yet");
+    assert!(polled.poll().is_pending(), "nothing is ready yet");
+    gate.open();
+    let latest = polled.latest().wakes() > 0;
+    let stale = polled.stale_wakes();
+    (polled, latest, stale)
+}
+
+#[test]
+fn the_combinators_hand_each_poll_s_waker_to_the_futures_inside() {
+    let seen = timeout(|| {
+        let mut seen = Vec::new();
+        let (a, b) = (Gate::default(), Gate::default());
+        let (mut polled, latest, stale) = woken_after_two_polls(join(a.wait(1), b.wait(2)), &a);
+        seen.push(("join, first future", latest, stale));
+        assert!(polled.poll().is_pending(), "the second future still waits");
+        let stale_before = polled.stale_wakes();
+        b.open();
+        let stale = polled.stale_wakes() - stale_before;
+        seen.push(("join, second future", polled.latest().wakes() > 0, stale));
+        assert_eq!(polled.poll(), Poll::Ready((1, 2)));
+        let gates = [Gate::default(), Gate::default()];
+        let (_, latest, stale) =
+            woken_after_two_polls(join_all([gates[0].wait(1), gates[1].wait(2)]), &gates[1]);
+        seen.push(("join_all", latest, stale));
+        let (a, b) = (Gate::default(), Gate::default());
+        let (_, latest, stale) = woken_after_two_polls(select(a.wait(1), b.wait(2)), &b);
+        seen.push(("select", latest, stale));
+        seen
+    });
+    for (what, latest, stale) in seen {
+        assert!(
+            latest && stale == 0,
+            "{what}: polled with one waker, then with another (as a combinator moved to \
+             another task is), the inner future that became ready must wake the waker of \
+             the latest poll; it woke it: {latest}, and woke older wakers {stale} time(s). \
+             Poll the inner futures with the `Context` you are given, every time"
+        );
+    }
+}
+
+#[test]
+fn join_all_of_no_futures_is_ready_at_once() {
+    let out = timeout(|| drive(join_all(Vec::<Steps<u8>>::new()), 1));
+    assert_eq!(
+        out,
+        Some(vec![]),
+        "with no futures to wait for, join_all is ready at its first poll, with no outputs"
     );
 }
 

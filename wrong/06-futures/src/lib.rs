@@ -12,19 +12,27 @@ use support::mutation;
 mutation!("ex01-forgets-state", ex01_generator);
 mutation!("ex01-no-priming", ex01_generator);
 mutation!("ex01-restarts-after-complete", ex01_generator);
+mutation!("ex01-primes-with-a-term", ex01_generator);
 
 mutation!("ex02-first-waker", ex02_delay);
 mutation!("ex02-thread-per-poll", ex02_delay);
 mutation!("ex02-ready-twice", ex02_delay);
 mutation!("ex02-two-locks", ex02_delay);
+mutation!("ex02-wakes-under-lock", ex02_delay);
 
 mutation!("ex03-busy-loop", ex03_block_on);
 mutation!("ex03-noop-waker", ex03_block_on);
 mutation!("ex03-loses-early-wake", ex03_block_on);
+mutation!("ex03-parks-once", ex03_block_on);
+mutation!("ex03-yields-instead-of-parking", ex03_block_on);
+mutation!("ex03-unparks-before-flag", ex03_block_on);
 
 mutation!("ex04-sequential-join", ex04_combinators);
 mutation!("ex04-polls-finished", ex04_combinators);
 mutation!("ex04-select-keeps-loser", ex04_combinators);
+mutation!("ex04-select-polls-b-first", ex04_combinators);
+mutation!("ex04-select-polls-both", ex04_combinators);
+mutation!("ex04-join-wakes-itself", ex04_combinators);
 
 mutation!("ex05-clears-after-poll", ex05_executor);
 mutation!("ex05-requeues-pending", ex05_executor);
