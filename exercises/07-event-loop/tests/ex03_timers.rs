@@ -7,9 +7,10 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use support::timeout;
+use support::wakers::FreshWakers;
 
 #[derive(Default)]
 struct Counter(AtomicUsize);
@@ -50,10 +51,26 @@ fn timers_come_out_earliest_deadline_first() {
         let expired = timers.take_expired(start + 3 * SECOND);
         assert_eq!(expired.len(), 1, "at 3 s only the 2 s timer has expired");
         expired.into_iter().for_each(Waker::wake);
-        assert_eq!((wakes(&early), wakes(&late)), (1, 0));
-        assert_eq!(timers.next_deadline(), Some(start + 5 * SECOND));
-        assert_eq!(timers.take_expired(start + 5 * SECOND).len(), 1);
-        assert_eq!(timers.next_deadline(), None);
+        assert_eq!(
+            (wakes(&early), wakes(&late)),
+            (1, 0),
+            "at 3 s the 2 s timer's waker fires and the 5 s one's does not: (early, late)"
+        );
+        assert_eq!(
+            timers.next_deadline(),
+            Some(start + 5 * SECOND),
+            "the 2 s timer is gone: the next deadline is the 5 s one"
+        );
+        assert_eq!(
+            timers.take_expired(start + 5 * SECOND).len(),
+            1,
+            "at exactly 5 s the 5 s timer has expired: a deadline at *or before* now"
+        );
+        assert_eq!(
+            timers.next_deadline(),
+            None,
+            "every timer has fired: there is no next deadline"
+        );
     });
 }
 
@@ -67,13 +84,21 @@ fn the_wait_is_bounded_by_the_next_deadline() {
             None,
             "with no timer set, the loop may wait for I/O forever"
         );
-        assert_eq!(reactor.wait_timeout(false), Some(Duration::ZERO));
+        assert_eq!(
+            reactor.wait_timeout(false),
+            Some(Duration::ZERO),
+            "a turn that may not block waits for nothing"
+        );
         let (_, waker) = counter();
         let mut long = pin!(sleep(&reactor, 5 * SECOND));
         let mut short = pin!(sleep(&reactor, 2 * SECOND));
         let _ = long.as_mut().poll(&mut Context::from_waker(&waker));
         let _ = short.as_mut().poll(&mut Context::from_waker(&waker));
-        assert_eq!(reactor.wait_timeout(true), Some(2 * SECOND));
+        assert_eq!(
+            reactor.wait_timeout(true),
+            Some(2 * SECOND),
+            "timers at 5 s and 2 s: the wait lasts until the earliest deadline"
+        );
         clock.advance(SECOND / 2);
         assert_eq!(
             reactor.wait_timeout(true),
@@ -97,15 +122,30 @@ fn two_timers_with_the_same_deadline_both_fire() {
         let mut timers = Timers::default();
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
-        timers.insert(at, first_waker);
-        timers.insert(at, second_waker);
-        assert_eq!(timers.len(), 2, "two timers were set");
-        timers.take_expired(at).into_iter().for_each(Waker::wake);
+        let ids = (timers.insert(at, first_waker), timers.insert(at, second_waker));
+        assert_eq!(
+            timers.len(),
+            2,
+            "two timers were set for the same instant and the map holds {}: each \
+             `TimerId` needs an id of its own (ids given: {:?} and {:?}), or the second \
+             replaces the first",
+            timers.len(),
+            ids.0.id,
+            ids.1.id
+        );
+        let expired = timers.take_expired(at);
+        assert_eq!(
+            expired.len(),
+            2,
+            "take_expired(now) gave {} of the 2 timers whose deadline is exactly now: a \
+             timer has expired when its deadline is at *or before* now",
+            expired.len()
+        );
+        expired.into_iter().for_each(Waker::wake);
         assert_eq!(
             (wakes(&first), wakes(&second)),
             (1, 1),
-            "two timers set for the same instant must both fire: each `TimerId` needs an \
-             id of its own, or the second replaces the first in the map"
+            "two timers set for the same instant must both fire, once each"
         );
     });
 }
@@ -118,7 +158,10 @@ fn a_sleep_ends_with_no_socket_open() {
         let (count, waker) = counter();
         let mut nap = pin!(sleep(&reactor, 3 * SECOND));
         let mut cx = Context::from_waker(&waker);
-        assert!(nap.as_mut().poll(&mut cx).is_pending());
+        assert!(
+            nap.as_mut().poll(&mut cx).is_pending(),
+            "a 3 s sleep at 0 s: Pending"
+        );
         clock.advance(3 * SECOND);
         // No socket will ever be ready: only the timer can end this turn.
         let woken = reactor.turn(true).unwrap();
@@ -127,7 +170,10 @@ fn a_sleep_ends_with_no_socket_open() {
             (1, 1),
             "the turn must fire the expired timer and wake its task once"
         );
-        assert!(nap.as_mut().poll(&mut cx).is_ready());
+        assert!(
+            nap.as_mut().poll(&mut cx).is_ready(),
+            "woken at its deadline, the sleep must be ready"
+        );
         assert_eq!(
             reactor.timers(),
             0,
@@ -144,7 +190,10 @@ fn a_sleep_waits_for_its_deadline_without_waking_itself() {
         let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         let mut nap = pin!(sleep(&reactor, 10 * SECOND));
-        assert!(nap.as_mut().poll(&mut cx).is_pending());
+        assert!(
+            nap.as_mut().poll(&mut cx).is_pending(),
+            "a 10 s sleep at 0 s: Pending"
+        );
         clock.advance(9 * SECOND);
         reactor.turn(false).unwrap();
         assert_eq!(
@@ -159,8 +208,11 @@ fn a_sleep_waits_for_its_deadline_without_waking_itself() {
         );
         clock.advance(SECOND);
         reactor.turn(true).unwrap();
-        assert_eq!(wakes(&count), 1);
-        assert!(nap.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(wakes(&count), 1, "at 10 s the sleep's task must be woken once");
+        assert!(
+            nap.as_mut().poll(&mut cx).is_ready(),
+            "woken at its deadline, the sleep must be ready"
+        );
     });
 }
 
@@ -214,6 +266,76 @@ fn a_dropped_sleep_removes_its_timer() {
             assert_eq!(reactor.timers(), 1, "polled twice, a sleep holds one timer");
         }
         assert_eq!(reactor.timers(), 0, "a dropped sleep must remove its timer");
-        assert_eq!(wakes(&count), 0);
+        assert_eq!(wakes(&count), 0, "a sleep that never fired woke its task");
+    });
+}
+
+#[test]
+fn a_sleep_wakes_the_waker_of_its_latest_poll() {
+    // Polled three times before its deadline, each time with a waker it has never seen
+    // (as a future moved into another task is): only the latest may be woken, once.
+    timeout(|| {
+        let clock = ManualClock::new();
+        let reactor = Reactor::with_clock(clock.clone()).unwrap();
+        let mut nap = FreshWakers::new(sleep(&reactor, 3 * SECOND));
+        for _ in 0..3 {
+            assert!(nap.poll().is_pending(), "before its deadline a sleep is Pending");
+        }
+        assert_eq!(
+            reactor.timers(),
+            1,
+            "polled three times, a sleep holds one timer (remove the old one, set a new one)"
+        );
+        clock.advance(3 * SECOND);
+        reactor.turn(true).unwrap();
+        assert_eq!(
+            (nap.latest().wakes(), nap.stale_wakes()),
+            (1, 0),
+            "at its deadline the sleep must wake the waker of its latest poll, once, and no \
+             older one (latest, older): a sleep that keeps its first timer wakes a task \
+             that no longer waits for it, and the one that does sleeps for ever"
+        );
+        assert_eq!(nap.poll(), Poll::Ready(()), "woken at its deadline, the sleep is ready");
+        assert_eq!(reactor.timers(), 0, "a finished sleep leaves no timer behind");
+    });
+}
+
+#[test]
+fn a_deadline_less_than_a_millisecond_away_is_slept_for_not_polled_for() {
+    // The reactor's deadlines are exact instants: the wait lasts exactly until the next
+    // one, however close. A wait cut to whole milliseconds is zero for a deadline 300 µs
+    // away, and the loop polls the OS with a zero timeout until the deadline has passed.
+    timeout(|| {
+        let clock = ManualClock::new();
+        let reactor = Reactor::with_clock(clock.clone()).unwrap();
+        let (_, waker) = counter();
+        let mut nap = pin!(sleep(&reactor, Duration::from_micros(1_300)));
+        assert!(
+            nap.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending(),
+            "a 1.3 ms sleep at 0: Pending"
+        );
+        assert_eq!(
+            reactor.wait_timeout(true),
+            Some(Duration::from_micros(1_300)),
+            "the wait lasts until the deadline, to the microsecond"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(
+            reactor.wait_timeout(true),
+            Some(Duration::from_micros(300)),
+            "300 µs before the deadline, the wait lasts 300 µs: not zero (a loop that polls \
+             the OS until the deadline), not rounded"
+        );
+        // The clock only moves when the test says so: this turn sleeps its 300 µs of real
+        // time in the poller, and fires nothing.
+        reactor.turn(true).unwrap();
+        assert_eq!(
+            (reactor.waits(), reactor.non_blocking_waits()),
+            (1, 0),
+            "a turn 300 µs before a deadline must wait in the poller for those 300 µs, not \
+             poll it with a zero timeout: (waits, zero-timeout waits)"
+        );
     });
 }

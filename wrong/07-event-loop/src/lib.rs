@@ -31,7 +31,10 @@ mutation!("ex02-wakes-under-the-locks", ex02_reactor);
     feature = "ex03-timers-only-on-io",
     feature = "ex03-insertion-order",
     feature = "ex03-sleep-wakes-itself",
-    feature = "ex03-one-id"
+    feature = "ex03-one-id",
+    feature = "ex03-sleep-keeps-first-waker",
+    feature = "ex03-timeout-in-whole-millis",
+    feature = "ex03-deadline-exclusive"
 ))]
 pub mod ex02_reactor {
     include!(concat!(env!("OUT_DIR"), "/ex02_reactor.rs"));
@@ -40,6 +43,9 @@ mutation!("ex03-timers-only-on-io", ex03_timers);
 mutation!("ex03-insertion-order", ex03_timers);
 mutation!("ex03-sleep-wakes-itself", ex03_timers);
 mutation!("ex03-one-id", ex03_timers);
+mutation!("ex03-sleep-keeps-first-waker", ex03_timers);
+mutation!("ex03-timeout-in-whole-millis", ex03_timers);
+mutation!("ex03-deadline-exclusive", ex03_timers);
 
 mutation!("ex04-waker-does-not-notify", ex04_wakeups);
 mutation!("ex04-spinning-loop", ex04_wakeups);
