@@ -28,7 +28,9 @@ pub const BYE_IDLE: &str = "bye: idle for too long";
 
 /// Serves one connection until it ends: each line from the peer goes to `incoming`, each
 /// message from `outgoing` is written to the peer as a line, `shutdown` ends the loop with
-/// a goodbye, and so does a peer that sends nothing for `idle`.
+/// a goodbye, and so does a peer that sends nothing for `idle`. Each line written to the
+/// peer is flushed at once (the stream may buffer what is written). When every sender of
+/// `outgoing` is gone there is nothing more to send, and the loop goes on without it.
 pub async fn connection<S>(
     stream: S,
     outgoing: mpsc::Receiver<String>,

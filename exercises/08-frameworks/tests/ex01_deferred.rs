@@ -7,13 +7,13 @@ use ch08_frameworks::ex01_deferred::{
     AlreadyCalled, Deferred, Failure, steps_taken, title_deferred, title_with_await,
     title_with_combinators,
 };
-use common::{counting_waker, poll_once};
 use futures::channel::oneshot;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 use std::task::Poll;
 use support::timeout;
+use support::wakers::FreshWakers;
 
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -259,33 +259,34 @@ fn every_flow_reports_a_fetch_failure_it_cannot_recover() {
     }
 }
 
-/// Drives a flow by hand on a fetch that is a channel: the flow must wait without being
-/// woken until the page arrives, then finish on the next poll.
+/// Drives a flow by hand on a fetch that is a channel, each poll with a new waker (as a
+/// future moved between tasks is polled): the flow must wait without being woken until
+/// the page arrives, the page must wake the waker of the latest poll, and the next poll
+/// must finish.
 fn check_parks(flow: Flow) {
-    let (early_wakes, woken_by_page, result) = timeout(move || {
+    let (early_wakes, woken_by_page, stale, result) = timeout(move || {
         let (send, recv) = oneshot::channel::<Result<String, Failure>>();
         let fetch = async move { recv.await.unwrap_or(Err("cancelled".to_string())) };
-        let mut future: std::pin::Pin<Box<dyn Future<Output = Result<String, Failure>>>> =
-            match flow {
-                Flow::Combinators => Box::pin(title_with_combinators(fetch)),
-                _ => Box::pin(title_with_await(fetch)),
-            };
-        let (waker, wakes) = counting_waker();
+        let future: std::pin::Pin<Box<dyn Future<Output = Result<String, Failure>>>> = match flow {
+            Flow::Combinators => Box::pin(title_with_combinators(fetch)),
+            _ => Box::pin(title_with_await(fetch)),
+        };
+        let mut future = FreshWakers::new(future);
         let mut early = 0;
         for _ in 0..3 {
             assert!(
-                poll_once(&mut future, &waker).is_pending(),
+                future.poll().is_pending(),
                 "{flow:?}: the flow cannot finish before the page arrives"
             );
-            early = wakes.count();
+            early += future.latest().wakes();
         }
         send.send(Ok(PAGE.to_string())).unwrap();
-        let woken = wakes.count() - early;
-        let result = match poll_once(&mut future, &waker) {
+        let (woken, stale) = (future.latest().wakes(), future.stale_wakes() - early);
+        let result = match future.poll() {
             Poll::Ready(result) => result,
             Poll::Pending => panic!("{flow:?}: the flow must finish once the page is there"),
         };
-        (early, woken, result)
+        (early, woken, stale, result)
     });
     assert_eq!(
         early_wakes, 0,
@@ -294,7 +295,14 @@ fn check_parks(flow: Flow) {
     );
     assert!(
         woken_by_page >= 1,
-        "{flow:?}: the page's arrival must wake the flow"
+        "{flow:?}: the page's arrival must wake the flow, through the waker of its latest \
+         poll{}",
+        if stale > 0 {
+            " (it woke the waker of an earlier poll instead: keep the waker each poll is \
+             given, not the first)"
+        } else {
+            ""
+        }
     );
     assert_eq!(result, Ok("Twisted Matrix".to_string()));
 }

@@ -6,12 +6,13 @@
 
 mod common;
 
-use ch08_frameworks::ex02_codec::{LineCodec, LineError, NotUtf8, serve};
+use ch08_frameworks::ex02_codec::{LineCodec, LineError, NotUtf8, handle, serve};
 use common::{poll_limit, real};
 use std::time::Duration;
 use support::{PATIENCE, timeout};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -145,12 +146,49 @@ fn too_long_says_what_the_limit_is() {
     assert_eq!(answers, [Err("line longer than 3 bytes".to_string())]);
 }
 
-// The server, on real sockets.
+// One connection, on real sockets: `handle` on its own, so that the test sees what it
+// returns.
 
 const MAX: usize = 16;
 
+/// Serves the first connection to a free port of 127.0.0.1 with `handle`; returns the
+/// address and the task, whose result is what `handle` returned.
+async fn start_handle() -> (std::net::SocketAddr, JoinHandle<Result<(), LineError>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // `handle` waits for lines: it is woken once per read, never polled again and again.
+    let handling = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        poll_limit("handle", 50, handle(stream, MAX)).await
+    });
+    (addr, handling)
+}
+
+/// What `handle` returned, once the connection has ended (`after` says how).
+async fn returned(
+    handling: JoinHandle<Result<(), LineError>>,
+    after: &str,
+) -> Result<(), LineError> {
+    match tokio::time::timeout(PATIENCE, handling).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(failure)) => std::panic::resume_unwind(failure.into_panic()),
+        Err(_) => panic!(
+            "handle did not return within {} s after {after}",
+            PATIENCE.as_secs()
+        ),
+    }
+}
+
+// The server, on real sockets.
+
 /// Starts the server on a free port of 127.0.0.1; returns its address.
 async fn start_server() -> std::net::SocketAddr {
+    // What `serve` logs (a connection's error, on stderr) is shown with a failure of
+    // this test: say so, so that it is not taken for the reason of the failure.
+    eprintln!(
+        "(lines from serve's own log, such as \"connection closed: ...\", may follow: \
+         they are what your server printed, not the test's verdict, which comes last)"
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // `serve` waits in `accept`: it is woken once per connection (a few in each test),
@@ -198,9 +236,9 @@ impl Client {
 }
 
 #[test]
-fn the_server_answers_lines_sent_in_pieces() {
-    let got = real(|| async {
-        let addr = start_server().await;
+fn handle_answers_lines_sent_in_pieces_and_returns_ok_when_the_peer_hangs_up() {
+    let (first, second, result) = real(|| async {
+        let (addr, handling) = start_handle().await;
         let mut client = connect(addr).await;
         client.send(b"hel").await;
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -208,15 +246,75 @@ fn the_server_answers_lines_sent_in_pieces() {
         let first = client.line("the echo of \"hello\"").await;
         client.send(b"ld\n").await;
         let second = client.line("the echo of \"world\"").await;
-        (first, second)
+        client.writer.shutdown().await.unwrap();
+        let result = returned(handling, "the peer hung up after a whole line").await;
+        (first, second, result.map_err(|e| e.to_string()))
     });
     assert_eq!(
-        got,
+        (first, second),
         (
             Some("echo: hello".to_string()),
             Some("echo: world".to_string())
         )
     );
+    assert_eq!(
+        result,
+        Ok(()),
+        "a peer that hangs up after a whole line ends the connection normally: handle \
+         returns Ok(())"
+    );
+}
+
+#[test]
+fn an_oversized_line_is_refused_and_handle_returns_the_error() {
+    let (refusal, closed, result) = real(|| async {
+        let (addr, handling) = start_handle().await;
+        let mut bad = connect(addr).await;
+        bad.send(&[b'x'; 40]).await;
+        let refusal = bad.line("the refusal of a 40-byte line").await;
+        let closed = bad
+            .line("the end of the refused connection")
+            .await
+            .is_none();
+        let result = returned(handling, "refusing a 40-byte line").await;
+        (refusal, closed, result)
+    });
+    assert_eq!(
+        refusal.as_deref(),
+        Some("error: line longer than 16 bytes"),
+        "an oversized line gets a clear error"
+    );
+    assert!(closed, "after the refusal the connection is closed");
+    match result {
+        Err(LineError::TooLong { limit: 16 }) => {}
+        other => panic!(
+            "after refusing a line that is too long, handle must return the error \
+             (LineError::TooLong {{ limit: 16 }}): it is what ends the connection, and what \
+             serve logs. It returned {other:?}"
+        ),
+    }
+}
+
+#[test]
+fn a_peer_that_hangs_up_mid_line_ends_handle_with_an_io_error() {
+    let (echo, result) = real(|| async {
+        let (addr, handling) = start_handle().await;
+        let mut client = connect(addr).await;
+        client.send(b"hello\nhal").await;
+        let echo = client.line("the echo of \"hello\"").await;
+        client.writer.shutdown().await.unwrap();
+        let result = returned(handling, "the peer hung up in the middle of a line").await;
+        (echo, result)
+    });
+    assert_eq!(echo.as_deref(), Some("echo: hello"));
+    match result {
+        Err(LineError::Io(_)) => {}
+        other => panic!(
+            "a peer that hangs up in the middle of a line (\"hal\", no newline) is an i/o \
+             error (LineError::Io, as its doc says), and handle must return it; it returned \
+             {other:?}"
+        ),
+    }
 }
 
 #[test]
@@ -287,7 +385,7 @@ fn an_oversized_line_closes_that_connection_and_the_server_goes_on() {
 #[test]
 fn a_line_that_is_not_utf8_gets_an_error_and_the_connection_goes_on() {
     let got = real(|| async {
-        let addr = start_server().await;
+        let (addr, _handling) = start_handle().await;
         let mut client = connect(addr).await;
         client.send(b"caf\xe9\nok\n").await;
         let first = client.line("the answer to a line that is not UTF-8").await;

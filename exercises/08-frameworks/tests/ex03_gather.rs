@@ -23,6 +23,7 @@ fn ms(n: u64) -> Duration {
 struct Slow {
     /// How long each call takes and what it answers (default: 10 ms, "item {id}").
     plan: HashMap<u32, (Duration, Result<String, String>)>,
+    started: AtomicUsize,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
     cancelled: AtomicUsize,
@@ -47,6 +48,7 @@ impl Drop for InFlight<'_> {
 
 impl Service for Slow {
     async fn call(&self, id: u32) -> Result<String, String> {
+        self.started.fetch_add(1, Ordering::SeqCst);
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
         let mut guard = InFlight {
@@ -80,6 +82,9 @@ impl Slow {
     }
     fn most(&self) -> usize {
         self.most_in_flight.load(Ordering::SeqCst)
+    }
+    fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
     }
     fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
@@ -168,8 +173,7 @@ fn a_slow_call_times_out_and_is_cancelled() {
         let service = Slow::with(&[(2, 1_000_000, Ok("too late"))]);
         let (result, took) =
             on_virtual_clock(fetch_all(service.clone(), vec![1, 2], 2, ms(50))).await;
-        // Give aborted tasks a moment (of virtual time) to be dropped.
-        sleep(ms(1)).await;
+        // At once, as fetch_all returns: nothing else has run since.
         (result, took, service.in_flight(), service.cancelled())
     });
     assert_eq!(result, Err(FetchError::Timeout { id: 2 }));
@@ -183,7 +187,7 @@ fn a_slow_call_times_out_and_is_cancelled() {
 }
 
 #[test]
-fn the_first_error_cancels_the_calls_still_running() {
+fn the_first_error_cancels_the_calls_still_running_before_it_returns() {
     let (result, took, in_flight, cancelled) = paused(|| async {
         let mut plan: Vec<_> = (1..=6).map(|id| (id, 1_000_000, Ok("slow"))).collect();
         plan[2] = (3, 5, Err("no such item"));
@@ -195,7 +199,8 @@ fn the_first_error_cancels_the_calls_still_running() {
             ms(2_000_000),
         ))
         .await;
-        sleep(ms(1)).await;
+        // Looked at the moment fetch_all returns: the test's task has not let any other
+        // task run since, so what an abort only asked for has not happened yet.
         (result, took, service.in_flight(), service.cancelled())
     });
     assert_eq!(
@@ -213,7 +218,64 @@ fn the_first_error_cancels_the_calls_still_running() {
     assert_eq!(
         (in_flight, cancelled),
         (0, 5),
-        "the five calls still running when the error came must be cancelled, not leaked"
+        "the five calls still running when the error came must be stopped (their futures \
+         dropped) before fetch_all returns: {in_flight} were still running when it returned, \
+         and {cancelled} had been dropped. Dropping the JoinSet only asks its tasks to stop, \
+         later; `shutdown().await` stops them and waits until they are gone"
+    );
+}
+
+#[test]
+fn an_error_behind_the_limit_comes_at_once_and_no_call_starts_after_it() {
+    let (result, took, most, in_flight, started_then, started_later) = paused(|| async {
+        // Two at a time: id 1 fails after 5 ms, id 2 would take for ever, and ids 3 to 8
+        // wait for a permit.
+        let mut plan: Vec<_> = (1..=8).map(|id| (id, 1_000_000, Ok("slow"))).collect();
+        plan[0] = (1, 5, Err("no such item"));
+        let service = Slow::with(&plan);
+        let (result, took) = on_virtual_clock(fetch_all(
+            service.clone(),
+            (1..=8).collect(),
+            2,
+            ms(2_000_000),
+        ))
+        .await;
+        let (in_flight, started_then) = (service.in_flight(), service.started());
+        // Long after: the calls that were waiting for a permit must never start.
+        sleep(ms(10_000)).await;
+        (
+            result,
+            took,
+            service.most(),
+            in_flight,
+            started_then,
+            service.started(),
+        )
+    });
+    assert_eq!(
+        result,
+        Err(FetchError::Failed {
+            id: 1,
+            reason: "no such item".to_string()
+        })
+    );
+    assert_eq!(
+        took,
+        ms(5),
+        "the error came after 5 ms, while six calls waited for a permit: fetch_all must \
+         return it then. Waiting for a permit before spawning each task keeps fetch_all \
+         from looking at any result until the last call has started; let each task wait for \
+         its own permit"
+    );
+    assert_eq!(most, 2, "never more than 2 calls in flight");
+    assert_eq!(
+        in_flight, 0,
+        "no call may still be running when fetch_all returns its error"
+    );
+    assert_eq!(
+        started_later, started_then,
+        "calls started after fetch_all had returned its error: the tasks waiting for a \
+         permit must be stopped too"
     );
 }
 

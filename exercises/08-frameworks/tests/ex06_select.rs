@@ -10,6 +10,7 @@ use ch08_frameworks::ex06_select::{BYE_IDLE, BYE_SHUTDOWN, Ending, connection};
 use common::{paused, poll_limit};
 use std::io;
 use std::time::Duration;
+use support::conn_double::{self, Behaviour};
 use tokio::io::{
     AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
 };
@@ -248,4 +249,93 @@ fn the_loop_parks_between_events() {
             Ending::Shutdown
         )
     );
+}
+
+#[test]
+fn the_loop_goes_on_when_the_server_drops_its_sender() {
+    // With a budget of 12 polls: a loop whose `outgoing` branch is ready at once in every
+    // round (a closed channel's `recv` gives `None` at once) spins and runs out of it.
+    let (line, bye, (ending, after)) = paused(|| async {
+        let mut peer = start(12);
+        // The server drops its end of `outgoing`: there will be nothing more to send.
+        peer.outgoing = mpsc::channel(1).0;
+        peer.send("still here\n").await;
+        let line = peer.incoming.recv().await;
+        let bye = peer.read_line().await;
+        (line, bye, peer.ending().await)
+    });
+    assert_eq!(
+        line.as_deref(),
+        Some("still here"),
+        "after the server dropped its sender, the peer's lines must still be passed on"
+    );
+    assert_eq!(
+        (bye.as_deref(), ending),
+        (Some(BYE_IDLE), Ending::Idle),
+        "after the server dropped its sender, the loop waits for the peer as before, and \
+         drops it when it is idle"
+    );
+    assert_eq!(
+        after, IDLE,
+        "the idle time counts from the peer's last line"
+    );
+}
+
+/// Runs the loop over a stream that keeps what is written until it is flushed (and takes
+/// it a byte at a time, and hands out reads a byte at a time), with `news` to send; ends
+/// it with `shutdown` (or lets it go idle); returns what the peer had after the news,
+/// at the end, and how the loop ended.
+fn over_a_buffering_stream(shutdown: bool) -> (String, String, Ending) {
+    paused(move || async move {
+        let (stream, peer) = conn_double::connection(Behaviour::HOSTILE);
+        let (outgoing, outgoing_rx) = mpsc::channel(16);
+        let (incoming_tx, mut incoming) = mpsc::channel(16);
+        let stop = CancellationToken::new();
+        let looping = tokio::spawn(poll_limit(
+            "the connection loop",
+            50,
+            connection(stream, outgoing_rx, incoming_tx, stop.clone(), IDLE),
+        ));
+        peer.send(b"hi\n");
+        assert_eq!(
+            incoming.recv().await.as_deref(),
+            Some("hi"),
+            "a line that arrives a byte at a time must reach `incoming`"
+        );
+        outgoing.send("news".to_string()).await.unwrap();
+        // Let the loop handle it (the clock is paused: this is exact).
+        sleep(ms(1)).await;
+        let after_news = peer.describe();
+        if shutdown {
+            stop.cancel();
+        }
+        let ending = looping
+            .await
+            .expect("the connection loop panicked")
+            .expect("the connection loop returned an error");
+        (after_news, peer.describe(), ending)
+    })
+}
+
+#[test]
+fn every_line_to_the_peer_is_flushed_on_a_stream_that_buffers() {
+    for (shutdown, bye, ending) in [
+        (true, BYE_SHUTDOWN, Ending::Shutdown),
+        (false, BYE_IDLE, Ending::Idle),
+    ] {
+        let (after_news, at_the_end, ended) = over_a_buffering_stream(shutdown);
+        assert_eq!(
+            after_news, "the peer got \"news\\n\"",
+            "a message from `outgoing` must reach the peer at once: write the whole line, \
+             then flush it (the stream may keep what is written until it is flushed, and \
+             may take a write a byte at a time): {after_news}"
+        );
+        assert_eq!(ended, ending);
+        assert_eq!(
+            at_the_end,
+            format!("the peer got \"news\\n{bye}\\n\""),
+            "the goodbye must reach the peer before the loop returns (flush it: a goodbye \
+             left in the stream's buffer is lost with it): {at_the_end}"
+        );
+    }
 }

@@ -48,8 +48,7 @@ pub async fn fetch_all<S: Service>(
     // The semaphore is asyncio's `Semaphore(limit)`: a task holds a permit for the length
     // of its call, so at most `limit` calls are in flight; the others wait for a permit.
     let permits = Arc::new(Semaphore::new(limit));
-    // A JoinSet owns its tasks: dropping it (on the early return below) aborts them all,
-    // so no call is left running after an error.
+    // A JoinSet owns its tasks, so on an error it can stop every call still running.
     let mut tasks = JoinSet::new();
     for (slot, id) in ids.iter().copied().enumerate() {
         let service = service.clone();
@@ -70,7 +69,17 @@ pub async fn fetch_all<S: Service>(
     // Results in the order they finish, so the first error is seen as soon as it happens.
     while let Some(joined) = tasks.join_next().await {
         let (slot, outcome) = joined.expect("a fetch task panicked");
-        items[slot] = outcome?;
+        match outcome {
+            Ok(item) => items[slot] = item,
+            Err(error) => {
+                // Dropping the JoinSet would only *ask* its tasks to stop: each is dropped
+                // when the runtime next gets to it, after we have returned. `shutdown`
+                // aborts them and waits until every one is gone, so no call is still
+                // running (or about to start) when the caller sees the error.
+                tasks.shutdown().await;
+                return Err(error);
+            }
+        }
     }
     Ok(items)
 }

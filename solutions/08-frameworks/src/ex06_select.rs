@@ -28,7 +28,9 @@ pub const BYE_IDLE: &str = "bye: idle for too long";
 
 /// Serves one connection until it ends: each line from the peer goes to `incoming`, each
 /// message from `outgoing` is written to the peer as a line, `shutdown` ends the loop with
-/// a goodbye, and so does a peer that sends nothing for `idle`.
+/// a goodbye, and so does a peer that sends nothing for `idle`. Each line written to the
+/// peer is flushed at once (the stream may buffer what is written). When every sender of
+/// `outgoing` is gone there is nothing more to send, and the loop goes on without it.
 pub async fn connection<S>(
     stream: S,
     mut outgoing: mpsc::Receiver<String>,
@@ -61,17 +63,23 @@ where
             },
             // When every sender is gone, `recv` gives `None`: the pattern does not match
             // and select! disables this branch instead of ending the loop.
-            Some(message) = outgoing.recv() => {
-                writer.write_all(format!("{message}\n").as_bytes()).await?;
-            }
+            Some(message) = outgoing.recv() => write_line(&mut writer, &message).await?,
             () = shutdown.cancelled() => {
-                writer.write_all(format!("{BYE_SHUTDOWN}\n").as_bytes()).await?;
+                write_line(&mut writer, BYE_SHUTDOWN).await?;
                 return Ok(Ending::Shutdown);
             }
             () = &mut idle_timer => {
-                writer.write_all(format!("{BYE_IDLE}\n").as_bytes()).await?;
+                write_line(&mut writer, BYE_IDLE).await?;
                 return Ok(Ending::Idle);
             }
         }
     }
+}
+
+/// Writes `line` and a newline to the peer, and flushes: a stream may keep what is
+/// written in a buffer (a TLS stream, a `BufWriter`) until it is flushed, and a goodbye
+/// left there is lost when the connection is dropped.
+async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, line: &str) -> io::Result<()> {
+    writer.write_all(format!("{line}\n").as_bytes()).await?;
+    writer.flush().await
 }
