@@ -104,6 +104,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     found.extend(book_problems(root, &manifest, &repo)?);
     found.extend(test_rule_problems(root, &manifest));
     found.extend(solution_on_page_problems(root, &manifest));
+    found.extend(hint_problems(root, &manifest));
     found.extend(typed_figure_problems(root));
     found.extend(unlinked_picture_problems(root));
     Ok(found)
@@ -683,7 +684,9 @@ fn book_problems(root: &Path, manifest: &Manifest, repo: &str) -> Result<Vec<Str
 /// not found anywhere in the stub (given code may share a line with an answer). A
 /// block that holds more than half of them (and two at least, or the only one) gives the
 /// item away; a smaller example that shares a few idioms with it (`.collect();`) does not.
-fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+/// The code of each item the learner writes, as `(exercise id, item, its distinctive
+/// lines)`: the lines of the solution's item that the stub does not show.
+fn learners_answers(root: &Path, manifest: &Manifest) -> Vec<(String, String, Vec<String>)> {
     let mut answers: Vec<(String, String, Vec<String>)> = Vec::new(); // id, item, lines
     for exercise in &manifest.exercises {
         let chapter = manifest.chapter_of(exercise);
@@ -709,6 +712,45 @@ fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
             }
         }
     }
+    answers
+}
+
+/// A hint nudges; it never writes the answer. A hint (all its steps together) that quotes
+/// two lines of one of the learner's items, or one long line, gives the code away.
+fn hint_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+    let answers = learners_answers(root, manifest);
+    let mut found = Vec::new();
+    for exercise in &manifest.exercises {
+        let hint: String = exercise.hints.join("\n");
+        for (id, key, lines) in answers.iter().filter(|(id, ..)| *id == exercise.id) {
+            let quoted: Vec<&String> = lines
+                .iter()
+                .filter(|l| l.chars().count() >= HINT_SHORTEST && hint.contains(l.as_str()))
+                .collect();
+            if quoted.len() >= 2 || quoted.iter().any(|l| l.chars().count() >= HINT_LONG_LINE) {
+                found.push(format!(
+                    "the hint of {id} quotes the solution of `{key}`: {}. A hint nudges in \
+                     steps (a nudge, a closer one, the shape of the answer) and never writes \
+                     the learner's code",
+                    quoted
+                        .iter()
+                        .map(|l| format!("`{l}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// A line of the solution this long, quoted whole in a hint, is the answer itself.
+const HINT_LONG_LINE: usize = 30;
+/// Shorter lines (`.collect()`, `thread::park();`) are the vocabulary a nudge names.
+const HINT_SHORTEST: usize = 16;
+
+fn solution_on_page_problems(root: &Path, manifest: &Manifest) -> Vec<String> {
+    let answers = learners_answers(root, manifest);
     let mut found = Vec::new();
     let src = root.join("book/src");
     for BookPage {
