@@ -3,17 +3,13 @@
 //! - [`manifest`]: `exercises/course.toml`, the list of chapters and exercises.
 //! - [`check`]: build and run one exercise's tests under a time limit.
 //! - [`progress`]: what is solved, cached by a fingerprint of the learner's files.
-//! - [`verify`]: do the manifest, the crates and the book agree?
-//! - [`book`]: build the book in-process and find broken links.
 //! - [`cargo`]: run cargo and read libtest's output.
 
-pub mod book;
 pub mod cargo;
 pub mod check;
 pub mod manifest;
 pub mod progress;
 pub mod ui;
-pub mod verify;
 
 /// Every page of the book, as documentation, so that `cargo test` runs each Rust block
 /// in it as a doctest with this crate's dev-dependencies (tokio, futures, smol, …).

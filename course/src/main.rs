@@ -11,7 +11,7 @@ use course::manifest::{self, Manifest};
 use course::progress::{Progress, Status};
 use course::ui::{self, bold, dim, green, red};
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Async Processing in Rust: the exercises.
@@ -298,7 +298,34 @@ fn hint(root: &Path, manifest: &Manifest, id: &str, step: usize) -> Result<ExitC
 
 fn book(root: &Path, open: bool) -> Result<ExitCode> {
     let dest = root.join("book/build");
-    let index = course::book::build(root, &dest)?;
+    // The book renderer is a crate of its own (course-verify), built the first time a
+    // learner asks for the book, not before the runner's first screen.
+    println!(
+        "{}",
+        dim("Building the book (the first time, cargo builds the renderer)…")
+    );
+    let mut build = course::cargo::cargo(root);
+    build
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "course-verify",
+            "--bin",
+            "course-book",
+            "--",
+        ])
+        .arg(root)
+        .arg(&dest)
+        .stdout(std::process::Stdio::piped());
+    let out = build
+        .spawn()
+        .and_then(|child| child.wait_with_output())
+        .context("cannot run cargo to build the book")?;
+    if !out.status.success() {
+        bail!("the book did not build (see the messages above)");
+    }
+    let index = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     println!("The book is in {}", dest.display());
     println!("Open {}", index.display());
     if open {

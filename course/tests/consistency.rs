@@ -4,7 +4,7 @@
 
 mod common;
 
-use course::verify::problems;
+use course_verify::verify::problems;
 use std::fs;
 use std::path::{Path, PathBuf};
 

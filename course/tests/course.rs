@@ -13,7 +13,7 @@
 
 use course::cargo::{self, parse_test_output};
 use course::manifest::Manifest;
-use course::{book, verify};
+use course_verify::{book, verify};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 
 use course::cargo::parse_test_output;
 use course::manifest::Manifest;
-use course::verify::{judge_stubs, judge_wrong};
+use course_verify::verify::{judge_stubs, judge_wrong};
 use std::path::Path;
 
 fn manifest() -> Manifest {

@@ -4,10 +4,10 @@
 //! Running the tests (stubs must fail, solutions must pass, wrong answers must be caught)
 //! is done by the `course` crate's integration tests, through cargo.
 
-use crate::cargo::Binary;
-use crate::check::exercise_file;
-use crate::manifest::{Exercise, MANIFEST, Manifest};
 use anyhow::Result;
+use course::cargo::Binary;
+use course::check::exercise_file;
+use course::manifest::{Exercise, MANIFEST, Manifest};
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::Path;
@@ -321,12 +321,12 @@ fn check_exercise(
             ));
         }
         if let Some(os) = &wrong.only_on
-            && !crate::manifest::Wrong::SYSTEMS.contains(&os.as_str())
+            && !course::manifest::Wrong::SYSTEMS.contains(&os.as_str())
         {
             found.push(format!(
                 "the wrong answer `{}` of {id} is for `only_on = \"{os}\"`, which is not one of {:?}",
                 wrong.feature,
-                crate::manifest::Wrong::SYSTEMS
+                course::manifest::Wrong::SYSTEMS
             ));
         }
     }
@@ -1163,7 +1163,7 @@ pub fn repository_url(root: &Path) -> String {
 /// passes checks nothing.
 pub fn judge_stubs(
     manifest: &Manifest,
-    chapter: &crate::manifest::Chapter,
+    chapter: &course::manifest::Chapter,
     binaries: &[Binary],
     output: &str,
 ) -> Vec<String> {
@@ -1175,7 +1175,7 @@ pub fn judge_stubs(
                 "the stub of {} did not build or its tests did not run (`cargo test -p {}`):\n{}",
                 exercise.id,
                 chapter.package(),
-                crate::cargo::compile_errors(output)
+                course::cargo::compile_errors(output)
             ));
             continue;
         };
@@ -1196,7 +1196,7 @@ pub fn judge_stubs(
 /// exercise's tests must fail.
 pub fn judge_wrong(
     exercise: &Exercise,
-    wrong: &crate::manifest::Wrong,
+    wrong: &course::manifest::Wrong,
     binaries: &[Binary],
     output: &str,
 ) -> Option<String> {
@@ -1206,7 +1206,7 @@ pub fn judge_wrong(
             "the wrong answer `{}` of {} does not build, so it proves nothing:\n{}",
             wrong.feature,
             exercise.id,
-            crate::cargo::compile_errors(output)
+            course::cargo::compile_errors(output)
         )),
         Some(binary) if binary.tests.is_empty() => Some(format!(
             "the tests of {} did not run against the wrong answer `{}`",

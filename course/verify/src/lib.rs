@@ -1,0 +1,10 @@
+//! The course's verifier and its book builder, apart from the runner so that
+//! `cargo course` does not wait for a book renderer it does not use.
+//!
+//! - [`verify`]: do the manifest, the crates and the book agree? (the `course` crate's
+//!   tests, which `cargo test` runs, call it)
+//! - [`book`]: build the book in-process and find broken links (`cargo course book` runs
+//!   the `course-book` binary).
+
+pub mod book;
+pub mod verify;
