@@ -15,6 +15,12 @@ mutation!("ex01-spinning", ex01_callbacks);
 mutation!("ex01-error-ends-server", ex01_callbacks);
 mutation!("ex01-accepts-one-too-many", ex01_callbacks);
 mutation!("ex01-keeps-listening", ex01_callbacks);
+mutation!("ex01-max-line-off-by-one", ex01_callbacks);
+mutation!("ex01-echoes-cut-line", ex01_callbacks);
+mutation!("ex01-too-long-keeps-reading", ex01_callbacks);
+mutation!("ex01-key-from-table-size", ex01_callbacks);
+mutation!("ex01-listener-not-rearmed", ex01_callbacks);
+mutation!("ex01-returns-when-table-empty", ex01_callbacks);
 
 mutation!("ex02-not-rearmed", ex02_reactor);
 mutation!("ex02-wakes-everyone", ex02_reactor);
