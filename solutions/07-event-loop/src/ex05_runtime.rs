@@ -427,8 +427,9 @@ impl AsyncWrite for TcpStream {
     }
 }
 
-/// The longest line the echo server accepts, newline included. A longer one gets
-/// [`TOO_LONG`] and the connection is closed.
+/// The longest line the echo server accepts, counting its newline: at most
+/// `MAX_LINE - 1` bytes, then `\n` (as in 07.1). `MAX_LINE` bytes with no newline among
+/// them make the line too long: the client gets [`TOO_LONG`] and the connection is closed.
 pub const MAX_LINE: usize = 1024;
 
 /// The reply to a line longer than [`MAX_LINE`].
