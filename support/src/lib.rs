@@ -37,6 +37,7 @@ pub mod child;
 #[cfg(feature = "tokio")]
 pub mod conn_double;
 pub mod eager;
+pub mod isolated;
 #[cfg(feature = "loom")]
 #[path = "loom_check.rs"]
 pub mod loom;

@@ -1,0 +1,110 @@
+//! Tests whose wrong answers crash the process instead of failing: each runs in a child
+//! process of its own.
+//!
+//! A mistake in hand-written assembly (a stack misaligned by 8 bytes, a register the
+//! switch does not give back) rarely fails an assertion: it makes some later instruction
+//! fault, and the whole test binary dies with `SIGSEGV`. Every other test of the file dies
+//! with it, and the report says nothing about what went wrong. [`run`] runs one test again
+//! in a child process (the same test binary, asked for exactly this test), so that a crash
+//! fails that test alone, with a sentence that says what a crash here usually means.
+//!
+//! ```no_run
+//! support::isolated::run("the hand-made stack is broken", || {
+//!     // The test's own body, under its own time limit, asserts and all.
+//!     support::timeout(|| assert_eq!(2 + 2, 4));
+//! });
+//! ```
+
+use std::process::Command;
+
+/// The environment variable that tells a child process to run the test's body itself.
+const CHILD: &str = "SUPPORT_ISOLATED_CHILD";
+
+/// Runs `body` in a child process: there, as the test it is called from; here, the child's
+/// verdict. If the child fails, this fails with the child's first panic message; if it is
+/// killed by a signal, this fails with the signal's name and `if_it_crashes`, which says
+/// what a crash in this test usually means.
+///
+/// Call it from the test function itself (or from its `support::timeout` body): the test
+/// is found by the name of the thread libtest runs it on.
+#[track_caller]
+pub fn run(if_it_crashes: &str, body: impl FnOnce()) {
+    if std::env::var_os(CHILD).is_some() {
+        body();
+        return;
+    }
+    // libtest names a test's thread after the test, and `support::timeout` its body's
+    // thread after that: the child is asked for exactly this test.
+    let thread = std::thread::current();
+    let test = thread
+        .name()
+        .unwrap_or_default()
+        .trim_end_matches(" (body)")
+        .to_string();
+    let out = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([&test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the test binary can run itself");
+    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    if !text.contains("running 1 test") {
+        panic!("the test `{test}` could not run again in a child process:\n{text}");
+    }
+    if out.status.success() {
+        return;
+    }
+    if let Some(signal) = signal_of(&out.status) {
+        panic!(
+            "the test process crashed ({signal}) instead of failing: {if_it_crashes}. The \
+             last lines it wrote:\n{}",
+            last_lines(&text)
+        );
+    }
+    panic!("{}", first_panic(&text));
+}
+
+/// The signal that killed a process, by name, if one did.
+fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal().map(|signal| {
+            let name = match signal {
+                4 => "SIGILL: an illegal instruction",
+                5 => "SIGTRAP: a trap instruction",
+                6 => "SIGABRT: the process aborted",
+                7 => "SIGBUS: a misaligned or impossible memory access",
+                11 => "SIGSEGV: an invalid memory access",
+                _ => "a signal",
+            };
+            format!("signal {signal}, {name}")
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows reports a crash as an exit code (an NTSTATUS such as 0xC0000005).
+        let code = status.code()? as u32;
+        (code >= 0xC000_0000).then(|| format!("exception {code:#x}"))
+    }
+}
+
+/// The first panic's message in a test's output, with the line that says where.
+fn first_panic(text: &str) -> String {
+    let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
+    match lines.next() {
+        Some(at) => {
+            let message: Vec<&str> = lines
+                .take_while(|l| !l.starts_with("note:") && !l.starts_with("stack backtrace"))
+                .collect();
+            format!("{}\n{}", message.join("\n"), at.trim())
+        }
+        None => last_lines(text),
+    }
+}
+
+/// The last few lines of a test's output.
+fn last_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join("\n")
+}
