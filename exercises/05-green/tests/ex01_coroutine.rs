@@ -3,7 +3,41 @@
 
 use ch05_green::ex01_coroutine::{Tree, in_order, running_total, same_fringe};
 use corosensei::CoroutineResult;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use support::timeout;
+
+/// The system allocator, adding up on each thread the bytes asked for, so that a test can
+/// see a list being built (coroutine stacks are mapped by corosensei itself, not
+/// allocated here).
+struct Counting;
+
+thread_local! {
+    static ALLOCATED: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to `System` unchanged; the thread-local is a `Cell`
+// with a const initialiser and no destructor, so touching it never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.set(ALLOCATED.get() + layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.set(ALLOCATED.get() + layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATED.set(ALLOCATED.get() + new_size.saturating_sub(layout.size()));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// 4, 2, 6, 1, 3, 5, 7 arranged as a balanced search tree.
 fn balanced() -> Tree {
@@ -20,6 +54,19 @@ fn chain(values: &[u32]) -> Tree {
         .iter()
         .rev()
         .fold(Tree::Leaf, |right, &v| Tree::node(Tree::Leaf, v, right))
+}
+
+/// `values` as a balanced search tree (the middle value at the root).
+fn balanced_of(values: &[u32]) -> Tree {
+    if values.is_empty() {
+        return Tree::Leaf;
+    }
+    let middle = values.len() / 2;
+    Tree::node(
+        balanced_of(&values[..middle]),
+        values[middle],
+        balanced_of(&values[middle + 1..]),
+    )
 }
 
 /// Drives a walk to its end and collects what it yielded.
@@ -133,5 +180,32 @@ fn same_fringe_sees_a_difference_or_a_longer_tree() {
     assert!(
         !longer,
         "one tree has a value more: the fringes are not the same"
+    );
+}
+
+#[test]
+fn same_fringe_stops_at_the_first_difference_without_building_a_list() {
+    const VALUES: u32 = 4095;
+    let (same, allocated) = timeout(|| {
+        // Two trees of 4095 values that differ at the very first one.
+        let a: Vec<u32> = (1..=VALUES).collect();
+        let mut b = a.clone();
+        b[0] = 0;
+        let (a, b) = (balanced_of(&a), balanced_of(&b));
+        ALLOCATED.set(0);
+        let same = same_fringe(a, b);
+        (same, ALLOCATED.get())
+    });
+    assert!(
+        !same,
+        "the first values differ (1 and 0): the fringes are not the same"
+    );
+    let one_list = VALUES as usize * size_of::<u32>();
+    assert!(
+        allocated < one_list,
+        "same_fringe asked the allocator for {allocated} bytes to compare two trees of \
+         {VALUES} values that differ at the first one, more than a list of one tree's \
+         values takes ({one_list} bytes): walk both trees side by side, one value at a time, \
+         and stop at the first difference, without collecting either fringe"
     );
 }

@@ -1,6 +1,6 @@
 //! Tests for exercise 05.2: `run`, `spawn`, `yield_now` and `join`.
 
-use ch05_green::ex02_scheduler::{JoinHandle, park, run, spawn, turns, yield_now};
+use ch05_green::ex02_scheduler::{JoinHandle, park, run, spawn, turns, unpark, yield_now};
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -112,6 +112,47 @@ fn join_waits_for_a_thread_that_is_still_running() {
         log,
         ["slow finished", "join returned"],
         "join must wait until the thread has finished"
+    );
+}
+
+#[test]
+fn a_joiner_woken_before_the_thread_has_finished_waits_on() {
+    let (joined, log) = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let inner = Rc::clone(&log);
+            let slow = spawn(move || {
+                for _ in 0..5 {
+                    yield_now();
+                }
+                inner.borrow_mut().push("slow finished".into());
+                7
+            });
+            let joiner_log = Rc::clone(&log);
+            let joiner = spawn(move || {
+                let joined = slow.join();
+                joiner_log.borrow_mut().push("join returned".into());
+                joined
+            });
+            // Runs after the joiner has parked in `join`, long before `slow` finishes: a
+            // stray wake-up, as `park`'s doc warns.
+            let joiner_id = joiner.id();
+            spawn(move || unpark(joiner_id));
+            let joined = joiner.join();
+            (joined, log.take())
+        })
+    });
+    assert_eq!(
+        joined,
+        Ok(Ok(7)),
+        "the joiner was unparked once before the thread it joins had finished: join must \
+         look again and park again until the thread has finished (a loop), not take any \
+         wake-up for the end"
+    );
+    assert_eq!(
+        log,
+        ["slow finished", "join returned"],
+        "join must return only after the thread has finished"
     );
 }
 

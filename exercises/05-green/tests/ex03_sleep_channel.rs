@@ -2,7 +2,7 @@
 //!
 //! Only the ORDER of events is asserted, never how long anything took.
 
-use ch05_green::ex02_scheduler::{run, spawn, turns, yield_now};
+use ch05_green::ex02_scheduler::{run, spawn, turns, unpark, yield_now};
 use ch05_green::ex03_sleep_channel::{TimerQueue, channel, sleep};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -169,6 +169,120 @@ fn a_sleeping_green_thread_parks_instead_of_spinning() {
         "the sleeper was resumed {sleeper_turns} times during its 20 ms sleep: sleep must \
          park until its timer expires (one turn to start, one to wake), not yield and look \
          at the clock in a loop"
+    );
+}
+
+#[test]
+fn a_sleeper_woken_early_sleeps_on_until_its_deadline() {
+    let log = timeout(|| {
+        run(|| {
+            let log: Log = Rc::default();
+            let sleeper = |name: &'static str, delay| {
+                let log = Rc::clone(&log);
+                spawn(move || {
+                    sleep(ms(delay));
+                    log.borrow_mut().push(name.to_string());
+                })
+            };
+            let slow = sleeper("slow", 400);
+            let fast = sleeper("fast", 100);
+            // Runs once both sleep: a stray wake-up for the slow one, 300 ms early.
+            let slow_id = slow.id();
+            spawn(move || unpark(slow_id));
+            slow.join().unwrap();
+            fast.join().unwrap();
+            log.take()
+        })
+    });
+    assert_eq!(
+        log,
+        ["fast", "slow"],
+        "the slow sleeper was unparked long before its deadline and woke up first: sleep \
+         lasts at least its duration, and a stray wake-up does not end it"
+    );
+}
+
+#[test]
+fn messages_sent_before_the_last_sender_went_are_still_received() {
+    let got = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            for n in 1..=3 {
+                tx.send(n);
+            }
+            drop(tx);
+            [rx.recv(), rx.recv(), rx.recv(), rx.recv()]
+        })
+    });
+    assert_eq!(
+        got,
+        [Some(1), Some(2), Some(3), None],
+        "three messages were sent before the only sender was dropped: recv must return \
+         them all, and None only once the channel is empty and no sender is left"
+    );
+}
+
+#[test]
+fn a_receiver_woken_before_a_message_came_waits_on() {
+    let got = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            let receiver = spawn(move || rx.recv());
+            // Runs once the receiver has parked in `recv`, with nothing sent yet: a stray
+            // wake-up, as `park`'s doc warns.
+            let receiver_id = receiver.id();
+            spawn(move || unpark(receiver_id));
+            spawn(move || {
+                for _ in 0..5 {
+                    yield_now();
+                }
+                tx.send("late");
+            });
+            receiver.join()
+        })
+    });
+    assert_eq!(
+        got,
+        Ok(Some("late")),
+        "the receiver was unparked while its channel was empty and its sender still alive: \
+         recv must look again and park again (a loop), and return the message that comes \
+         later, not whatever the queue held when it woke"
+    );
+}
+
+#[test]
+fn a_send_wakes_the_receiver_only_while_it_waits_in_recv() {
+    let (first, turns_in_join) = timeout(|| {
+        run(|| {
+            let (tx, rx) = channel();
+            // The receiver, once it has its first message, waits for this one instead.
+            let gate = spawn(|| {
+                for _ in 0..100 {
+                    yield_now();
+                }
+            });
+            let receiver = spawn(move || {
+                let first = rx.recv();
+                let before = turns();
+                gate.join().unwrap();
+                (first, turns() - before, rx)
+            });
+            spawn(move || {
+                for n in 0..50 {
+                    tx.send(n);
+                    yield_now();
+                }
+            });
+            let (first, turns_in_join, _rx) = receiver.join().unwrap();
+            (first, turns_in_join)
+        })
+    });
+    assert_eq!(first, Some(0));
+    assert!(
+        turns_in_join <= 2,
+        "the receiver took {turns_in_join} turns while it waited in a join, not in recv, \
+         and 49 more messages were sent: each send woke it. A send wakes the receiver that \
+         waits in recv, once: take its id out of the channel when you wake it"
     );
 }
 

@@ -1,11 +1,14 @@
 //! Tests for exercise 05.4: a green echo server on one OS thread, with real TCP clients on
 //! loopback.
 
-use ch05_green::ex02_scheduler::{run, spawn, turns, yield_now};
+use ch05_green::ex02_scheduler::{current, park, park_until, run, spawn, turns, unpark, yield_now};
 use ch05_green::ex04_green_io::{MAX_LINE, TOO_LONG, accept, read, serve_echo, write_all};
+use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::rc::Rc;
 use std::thread;
+use std::time::{Duration, Instant};
 use support::{PATIENCE, Rendezvous, timeout};
 
 /// Starts the green server for `clients` connections on its own OS thread.
@@ -50,6 +53,15 @@ impl Client {
             ),
         }
     }
+}
+
+/// What a caught panic said.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 /// Waits for the server to finish and checks it ended well.
@@ -390,5 +402,207 @@ fn a_write_to_a_reset_connection_returns_the_error() {
         outcome.is_err(),
         "the peer reset the connection, so write_all must return an error (retry only on \
          Interrupted, wait only on WouldBlock); got {outcome:?}"
+    );
+}
+
+#[test]
+fn serve_echo_returns_only_once_every_client_has_been_served() {
+    timeout(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let (tell, returned) = std::sync::mpsc::channel();
+        let server = thread::Builder::new()
+            .name("green echo server".into())
+            .spawn(move || {
+                run(move || {
+                    let outcome = serve_echo(listener, 1);
+                    let _ = tell.send(());
+                    outcome
+                })
+            })
+            .unwrap();
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("still here\n"), "still here\n");
+        // The client has been answered and is still connected: its green thread is still
+        // serving it, so serve_echo cannot have returned.
+        assert!(
+            returned.try_recv().is_err(),
+            "serve_echo returned while its client was still connected and being served: it \
+             must join the green thread of every client it accepted before it returns"
+        );
+        drop(client);
+        finish(server);
+        assert!(
+            returned.try_recv().is_ok(),
+            "serve_echo's caller never got control back"
+        );
+    });
+}
+
+#[test]
+fn accept_and_read_woken_before_their_socket_is_ready_wait_on() {
+    let got = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().unwrap();
+            let accepted = Rc::new(Cell::new(false));
+            let server = {
+                let accepted = Rc::clone(&accepted);
+                spawn(move || {
+                    let stream = accept(&listener).map_err(|e| format!("accept: {e}"))?;
+                    accepted.set(true);
+                    let mut buf = [0u8; 8];
+                    let n = read(&stream, &mut buf).map_err(|e| format!("read: {e}"))?;
+                    Ok::<_, String>(buf[..n].to_vec())
+                })
+            };
+            // Each stage: a stray wake-up for the server while it waits (as `park`'s doc
+            // warns), then a few turns, then what it waits for.
+            let server_id = server.id();
+            let client = spawn(move || {
+                unpark(server_id);
+                for _ in 0..5 {
+                    yield_now();
+                }
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                // The server runs until it waits again: in read, once it has accepted.
+                while !accepted.get() {
+                    yield_now();
+                }
+                unpark(server_id);
+                for _ in 0..5 {
+                    yield_now();
+                }
+                stream.write_all(b"late").unwrap();
+                stream
+            });
+            let got = server.join().unwrap();
+            drop(client.join().unwrap());
+            got
+        })
+    });
+    assert_eq!(
+        got,
+        Ok(b"late".to_vec()),
+        "the server was unparked while it waited in accept and again in read, before its \
+         socket was ready: a wake-up does not mean the socket is ready, so on WouldBlock \
+         wait again (a loop), and return only what the socket gives"
+    );
+}
+
+#[test]
+fn the_reactor_keeps_working_after_thousands_of_waits() {
+    // More than the 1024 events that `Events::new()` holds: a reactor that never clears
+    // its events runs out of room.
+    const WAITS: usize = 3000;
+    let outcome = timeout(|| {
+        std::panic::catch_unwind(|| {
+            run(|| {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+                let mut peer = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+                let stream = accept(&listener).expect("accept");
+                let taken = Rc::new(Cell::new(0));
+                let writer = current();
+                let reader = {
+                    let taken = Rc::clone(&taken);
+                    spawn(move || {
+                        let mut byte = [0u8; 1];
+                        while taken.get() < WAITS {
+                            match read(&stream, &mut byte) {
+                                Ok(1) => taken.set(taken.get() + 1),
+                                other => return Err(format!("read gave {other:?}")),
+                            }
+                            unpark(writer);
+                        }
+                        Ok(())
+                    })
+                };
+                // One byte at a time, each once the reader has taken the last: every byte
+                // finds the reader waiting in the reactor, and is one event.
+                for sent in 1..=WAITS {
+                    peer.write_all(b"x").unwrap();
+                    while taken.get() < sent {
+                        park();
+                    }
+                }
+                reader.join().unwrap().map(|()| taken.get())
+            })
+        })
+        .unwrap_or_else(|panic| Err(format!("the run panicked: {}", panic_message(&*panic))))
+    });
+    assert_eq!(
+        outcome,
+        Ok(WAITS),
+        "a reader that waited {WAITS} times in the reactor did not get every byte: each \
+         poll must start from an empty event list (`events.clear()`) and wake only the \
+         threads whose sockets are ready now"
+    );
+}
+
+#[test]
+fn a_green_server_with_nothing_to_do_sleeps_in_the_poller() {
+    // When every green thread waits for a socket, the OS thread has nothing to do but
+    // wait in `Reactor::poll`, and it must wait asleep, in the poller. (Linux only: the
+    // test reads the thread's state in `/proc`; no clock.)
+    if !support::sched::can_watch_threads() {
+        return;
+    }
+    timeout(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let server = support::sched::spawn_watched("green echo server", move || {
+            run(move || serve_echo(listener, 1))
+        });
+        let hint = "When no green thread is ready, the scheduler calls `Reactor::poll` with \
+                    the time until the next timer (`None`: no limit), and `poll` must pass \
+                    that timeout to `Poller::wait`, which sleeps until a socket is ready.";
+        support::sched::assert_parks(server.tid, "a client to connect", hint);
+        let mut client = Client::connect(addr);
+        assert_eq!(client.echo("hi\n"), "hi\n");
+        support::sched::assert_parks(server.tid, "the client's next line", hint);
+        drop(client);
+        finish(server.thread);
+    });
+}
+
+#[test]
+fn a_timer_still_fires_while_the_others_wait_for_io() {
+    let outcome = timeout(|| {
+        run(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().unwrap();
+            let acceptor = spawn(move || accept(&listener).map(|_| ()).map_err(|e| e.kind()));
+            // The only client connects once its timer has fired. Meanwhile the scheduler
+            // can only wait in the reactor, with the timer's deadline as the timeout.
+            let client = spawn(move || {
+                park_until(Instant::now() + Duration::from_millis(20));
+                TcpStream::connect(addr).map(|_| ()).map_err(|e| e.kind())
+            });
+            (client.join().unwrap(), acceptor.join().unwrap())
+        })
+    });
+    assert_eq!(
+        outcome,
+        (Ok(()), Ok(())),
+        "a green thread's timer must fire while another waits for a socket"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_accept_error_ends_serve_echo_with_that_error() {
+    let outcome = timeout(|| {
+        run(|| {
+            // A connected socket, not a listening one: accept(2) fails with EINVAL.
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let not_listening = TcpListener::from(std::os::fd::OwnedFd::from(stream));
+            serve_echo(not_listening, 2).map_err(|e| e.kind())
+        })
+    });
+    assert!(
+        outcome.is_err(),
+        "accept failed (the socket does not listen), so serve_echo can serve nobody: it must \
+         return that error, not Ok; got {outcome:?}"
     );
 }

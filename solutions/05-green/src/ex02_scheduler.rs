@@ -442,11 +442,11 @@ impl<T> JoinHandle<T> {
             // Not finished yet: leave our id where the scheduler looks when it finishes.
             let me = current();
             with(|state| {
-                assert_ne!(state.threads[self.id].joiner, Some(me), "joined twice");
                 assert!(me != self.id, "a green thread cannot join itself");
                 state.threads[self.id].joiner = Some(me);
             });
             park();
+            // Woken: by the thread's end, or by a stray `unpark`. The loop looks again.
         }
     }
 
@@ -487,6 +487,10 @@ pub fn turns() -> u64 {
 ///
 /// There is no race between "I checked, nothing to read" and `park`: nothing else runs on
 /// this OS thread in between. That is what cooperative scheduling buys.
+///
+/// Being woken does not mean that what the thread waited for has happened: anyone may
+/// call `unpark`, for any reason, and a wake-up meant for an earlier wait may come late.
+/// So whoever parks looks again when it wakes, and parks again if it must (a loop).
 pub fn park() {
     with(|state| {
         let current = state.current;
@@ -503,12 +507,19 @@ pub fn unpark(id: GreenId) {
 // ANCHOR_END: park
 
 /// Parks the running green thread until `deadline` (the scheduler's timer queue wakes it).
+/// A stray [`unpark`] before the deadline does not end the wait.
 pub fn park_until(deadline: Instant) {
     with(|state| {
         let current = state.current;
         state.timers.push(deadline, current);
     });
-    park();
+    loop {
+        park();
+        // Woken before the deadline: not by the timer, which is still set. Park again.
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
 }
 
 /// The I/O driver of type `D` of this run, made by `make` the first time it is asked for.

@@ -195,7 +195,9 @@ pub fn handle_client(stream: TcpStream) -> io::Result<()> {
 
 // ANCHOR: serve
 /// Accepts `clients` connections and serves each in a green thread of its own, all on
-/// this OS thread. Returns once every one of them has been served.
+/// this OS thread. Returns once every one of them has been served (its connection
+/// closed). A failing `accept` ends it with that error; a client's error ends only that
+/// client's connection.
 pub fn serve_echo(listener: TcpListener, clients: usize) -> io::Result<()> {
     let mut handlers = Vec::with_capacity(clients);
     for _ in 0..clients {
