@@ -2,17 +2,22 @@
 //! real clients on loopback.
 
 use ch07_event_loop::ex05_runtime::{
-    BUDGET, MAX_LINE, TOO_LONG, TcpListener, TcpStream, block_on, reactor, serve_echo, sleep, spawn,
+    BUDGET, MAX_LINE, Runtime, TOO_LONG, TcpListener, TcpStream, block_on, handle_client, reactor,
+    serve_echo, sleep, spawn,
 };
 use futures::StreamExt;
 use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::future::Future;
 use std::io::{self, BufRead, Read, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
-use support::{PATIENCE, Rendezvous, timeout};
+use support::wakers::FreshWakers;
+use support::{PATIENCE, Rendezvous, timeout, within_patience};
 
 type Server = thread::JoinHandle<io::Result<()>>;
 
@@ -22,9 +27,30 @@ fn start_server(clients: usize) -> (SocketAddr, Server) {
     let addr = listener.local_addr().unwrap();
     let server = thread::Builder::new()
         .name("echo server".into())
-        .spawn(move || block_on(serve_echo(listener, clients)))
+        .spawn(move || {
+            let outcome = block_on(serve_echo(listener, clients));
+            ENDED.lock().unwrap().push((addr, format!("{outcome:?}")));
+            outcome
+        })
         .unwrap();
     (addr, server)
+}
+
+/// The servers that have returned, by address, with what they returned: so that a client
+/// the server stopped answering can say why.
+static ENDED: Mutex<Vec<(SocketAddr, String)>> = Mutex::new(Vec::new());
+
+/// What the server at `addr` returned, if it has; `wait` gives it the patience to get
+/// there (its sockets close a moment before `serve_echo` returns).
+fn ended(addr: SocketAddr, wait: bool) -> Option<String> {
+    let find = || {
+        let ended = ENDED.lock().unwrap();
+        ended.iter().find(|(a, _)| *a == addr).map(|(_, o)| o.clone())
+    };
+    if wait {
+        within_patience(|| find().is_some());
+    }
+    find()
 }
 
 /// A blocking, line-oriented test client.
@@ -44,15 +70,30 @@ impl Client {
     }
 
     fn echo(&mut self, line: &str) -> String {
-        self.writer.write_all(line.as_bytes()).unwrap();
+        let server = self.writer.peer_addr().unwrap();
+        let sent = self.writer.write_all(line.as_bytes());
         let mut back = String::new();
-        match self.reader.read_line(&mut back) {
-            Ok(0) => panic!("the server closed the connection instead of echoing {line:?}"),
-            Ok(_) => back,
-            Err(e) => panic!(
+        let read = sent.and_then(|()| self.reader.read_line(&mut back));
+        if read.as_ref().is_ok_and(|&n| n > 0) {
+            return back;
+        }
+        let timed_out = matches!(&read, Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut));
+        match (read, ended(server, !timed_out)) {
+            (_, Some(outcome)) => panic!(
+                "no echo of {line:?}: serve_echo returned {outcome} while this client was \
+                 still connected. A client's error must end that client only (its task \
+                 logs it), and serve_echo returns once every client has hung up"
+            ),
+            (Ok(_), None) => {
+                panic!("the server closed the connection instead of echoing {line:?}")
+            }
+            (Err(e), None) if timed_out => panic!(
                 "no echo of {line:?} within {} s ({e}): the server is not serving this \
                  client (a read that blocks the whole loop? one client at a time?)",
                 PATIENCE.as_secs()
+            ),
+            (Err(e), None) => panic!(
+                "the server broke this client's connection ({e}) instead of echoing {line:?}"
             ),
         }
     }
@@ -103,7 +144,7 @@ fn a_read_with_nothing_to_read_sleeps_in_the_poller() {
             client.join().unwrap();
             (reactor().non_blocking_waits(), got)
         });
-        assert_eq!(got, "late");
+        assert_eq!(got, "late", "the read must give what the client sent");
         assert_eq!(
             spins, 0,
             "while the read had nothing to read, the loop polled the OS without sleeping: \
@@ -131,7 +172,7 @@ fn spawned_tasks_run_and_their_handles_give_their_output() {
             }
             (sum, reactor().non_blocking_waits())
         });
-        assert_eq!(sum, 55);
+        assert_eq!(sum, 55, "ten tasks gave 1 to 10, which add up to 55");
         assert!(
             spins <= 20,
             "the loop polled the OS {spins} times without sleeping for ten sleeping tasks: \
@@ -170,9 +211,16 @@ fn futures_io_copy_and_lines_work_on_the_tcp_types() {
             stream.close().await.unwrap();
             (lines, sent)
         });
-        assert_eq!(lines, ["one", "two", "three"]);
-        assert_eq!(sent, 200_000);
-        assert_eq!(peer.join().unwrap(), vec![7u8; 200_000]);
+        assert_eq!(
+            lines,
+            ["one", "two", "three"],
+            "lines() on a TcpStream must give the three lines the peer sent"
+        );
+        assert_eq!(sent, 200_000, "copy must write all 200,000 bytes");
+        assert!(
+            peer.join().unwrap() == vec![7u8; 200_000],
+            "the peer must receive the 200,000 bytes copied, and then the end of the stream"
+        );
     });
 }
 
@@ -194,7 +242,11 @@ fn a_listener_accepts_and_reads_with_the_async_traits() {
         let mut client = std::net::TcpStream::connect(addr).unwrap();
         client.write_all(b"through the reactor").unwrap();
         drop(client);
-        assert_eq!(server.join().unwrap(), "through the reactor");
+        assert_eq!(
+            server.join().unwrap(),
+            "through the reactor",
+            "read_to_string on an accepted stream must give what the client sent"
+        );
     });
 }
 
@@ -203,8 +255,12 @@ fn a_client_gets_its_lines_back() {
     timeout(|| {
         let (addr, server) = start_server(1);
         let mut client = Client::connect(addr);
-        assert_eq!(client.echo("hello\n"), "hello\n");
-        assert_eq!(client.echo("event loop\n"), "event loop\n");
+        assert_eq!(client.echo("hello\n"), "hello\n", "the echo of a line is the line");
+        assert_eq!(
+            client.echo("event loop\n"),
+            "event loop\n",
+            "the echo of a second line is that line"
+        );
         drop(client);
         finish(server);
     });
@@ -222,10 +278,10 @@ fn twenty_clients_are_served_at_the_same_time() {
                 s.spawn(move || {
                     let mut client = Client::connect(addr);
                     let first = format!("client {id} says hello\n");
-                    assert_eq!(client.echo(&first), first);
+                    assert_eq!(client.echo(&first), first, "the echo of a line is the line");
                     meeting.meet();
                     let second = format!("client {id} says goodbye\n");
-                    assert_eq!(client.echo(&second), second);
+                    assert_eq!(client.echo(&second), second, "the echo of a line is the line");
                 });
             }
         });
@@ -242,7 +298,7 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
         let mut half = std::net::TcpStream::connect(addr).unwrap();
         half.write_all(b"this line never ends").unwrap();
         let mut good = Client::connect(addr);
-        assert_eq!(good.echo("before\n"), "before\n");
+        assert_eq!(good.echo("before\n"), "before\n", "the echo of a line is the line");
 
         let mut garbage = std::net::TcpStream::connect(addr).unwrap();
         garbage.set_read_timeout(Some(PATIENCE)).unwrap();
@@ -251,15 +307,17 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
         let mut reply = Vec::new();
         let _ = garbage.read_to_end(&mut reply);
         assert!(
-            reply.ends_with(TOO_LONG),
-            "a line longer than MAX_LINE must get {:?} and then the connection closes",
-            String::from_utf8_lossy(TOO_LONG)
+            reply == TOO_LONG,
+            "MAX_LINE bytes with no newline among them make a line too long: it must get \
+             {:?}, and nothing else, and then the connection closes; got {} bytes",
+            String::from_utf8_lossy(TOO_LONG),
+            reply.len()
         );
 
         // Hangs up with an echo still unread in its socket (`peek` proves it is there):
         // its OS sends a reset, and the server's next read on it fails.
         let mut rude = Client::connect(addr);
-        assert_eq!(rude.echo("hi\n"), "hi\n");
+        assert_eq!(rude.echo("hi\n"), "hi\n", "the echo of a line is the line");
         rude.writer.write_all(b"gone\n").unwrap();
         rude.reader.get_ref().peek(&mut [0; 1]).unwrap();
         drop(rude);
@@ -270,7 +328,11 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
             "after\n",
             "a new client must still be served"
         );
-        assert_eq!(good.echo("still here\n"), "still here\n");
+        assert_eq!(
+            good.echo("still here\n"),
+            "still here\n",
+            "a client connected before the others must still be served"
+        );
         drop((silent, half, good, late));
         finish(server);
     });
@@ -309,7 +371,7 @@ fn a_wake_from_another_thread_reaches_the_sleeping_loop() {
             got
         })
     });
-    assert_eq!(got, 42);
+    assert_eq!(got, 42, "the task must get the value the other thread sent");
 }
 
 #[test]
@@ -328,7 +390,7 @@ fn ready_tasks_run_in_batches_and_the_loop_never_sleeps_while_one_is_ready() {
             ((reactor().waits(), reactor().non_blocking_waits()), results)
         })
     });
-    assert_eq!(results.len(), 3 * BUDGET);
+    assert_eq!(results.len(), 3 * BUDGET, "every task must give its output");
     assert_eq!(
         turns,
         (3, 3),
@@ -376,7 +438,7 @@ fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
     // reader starts only once the loop sleeps, so the write has waited by then. `close`
     // must end the stream: the reader's `read_to_end` returns while the server still
     // holds its socket.
-    let (written, read) = timeout(|| {
+    let (written, read, spins) = timeout(|| {
         block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
@@ -392,6 +454,7 @@ fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
             let (stream, _) = listener.accept().await.unwrap();
             accepted.store(true, Ordering::SeqCst);
             let written = (&stream).write_all(&vec![7; total]).await;
+            let spins = reactor().non_blocking_waits();
             let closed = (&stream).close().await;
             let read = if written.is_ok() && closed.is_ok() {
                 reader.join().unwrap().ok()
@@ -399,12 +462,18 @@ fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
                 None
             };
             drop(stream);
-            (written.map(|()| total).map_err(|e| e.to_string()), read)
+            (written.map(|()| total).map_err(|e| e.to_string()), read, spins)
         })
     });
     let total = written.expect(
         "writing to a reader that reads late failed: when the socket is full the write \
          gets `WouldBlock`, which means wait until it is writable and try again",
+    );
+    assert_eq!(
+        spins, 0,
+        "while the write waited for room, the loop polled the OS {spins} times without \
+         sleeping: a write that would block must leave its waker with the reactor \
+         (poll_writable) and return Pending, not wake itself"
     );
     assert_eq!(
         read,
@@ -534,4 +603,231 @@ fn closing_a_stream_ends_it_for_the_peer() {
         Ok("bye".to_string()),
         "after `close`, the peer reads what was written and then the end of the stream"
     );
+}
+
+/// Runs `handle_client` on one connection whose client sends `bytes` in one write (and
+/// then hangs up, if `hang_up`); returns what it returned and what the client got back.
+fn handle(bytes: Vec<u8>, hang_up: bool) -> (io::Result<()>, Vec<u8>) {
+    timeout(move || {
+        block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            client.set_read_timeout(Some(PATIENCE)).unwrap();
+            client.write_all(&bytes).unwrap();
+            if hang_up {
+                client.shutdown(std::net::Shutdown::Write).unwrap();
+            }
+            let (stream, _) = listener.accept().await.unwrap();
+            // The stream is handle_client's: it closes when handle_client returns.
+            let outcome = handle_client(stream).await;
+            let mut reply = Vec::new();
+            let _ = client.read_to_end(&mut reply);
+            (outcome, reply)
+        })
+    })
+}
+
+#[test]
+fn handle_client_echoes_a_line_of_exactly_max_line_bytes_and_fails_on_one_byte_more() {
+    let longest = format!("{}\n", "x".repeat(MAX_LINE - 1));
+    let (outcome, reply) = handle(longest.clone().into_bytes(), true);
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        longest,
+        "a line of exactly MAX_LINE bytes, newline included, must be echoed"
+    );
+    assert!(
+        outcome.is_ok(),
+        "the client sent the longest line there is and hung up: handle_client must return \
+         Ok(()), it returned {outcome:?}"
+    );
+    let (outcome, reply) = handle(format!("{}\n", "y".repeat(MAX_LINE)).into_bytes(), false);
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        String::from_utf8_lossy(TOO_LONG),
+        "a line of MAX_LINE + 1 bytes (newline included) must get TOO_LONG, and nothing else"
+    );
+    assert!(
+        outcome.is_err(),
+        "after a line too long, handle_client must end the connection with an error, not \
+         Ok(()): its caller (serve_echo's task) is the one that decides what an error means"
+    );
+}
+
+#[test]
+fn handle_client_returns_ok_when_the_client_hangs_up_between_lines_or_mid_line() {
+    let (outcome, reply) = handle(b"one\ntwo\n".to_vec(), true);
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "one\ntwo\n",
+        "every line must be echoed before the hang-up is noticed"
+    );
+    assert!(
+        outcome.is_ok(),
+        "a client that hangs up between lines is done: Ok(()), not {outcome:?}"
+    );
+    let (outcome, reply) = handle("z".repeat(MAX_LINE - 1).into_bytes(), true);
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "",
+        "a client sent {} bytes with no newline and hung up: the half line is not too long, \
+         only unfinished; nobody is left to read an answer",
+        MAX_LINE - 1
+    );
+    assert!(
+        outcome.is_ok(),
+        "a client that hangs up mid-line is done: Ok(()), not {outcome:?}"
+    );
+}
+
+#[test]
+fn an_accept_with_nobody_knocking_sleeps_in_the_poller() {
+    let (spins, accepted) = timeout(|| {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (theirs, accepting) = (reactor(), Arc::new(AtomicBool::new(false)));
+            let started = accepting.clone();
+            // The client connects only once the loop sleeps while the accept waits.
+            let client = thread::spawn(move || {
+                until_the_loop_sleeps_after(&started, &theirs);
+                std::net::TcpStream::connect(addr).unwrap()
+            });
+            accepting.store(true, Ordering::SeqCst);
+            let accepted = listener.accept().await.is_ok();
+            let spins = reactor().non_blocking_waits();
+            drop(client.join().unwrap());
+            (spins, accepted)
+        })
+    });
+    assert!(accepted, "accept must give the connection that came");
+    assert_eq!(
+        spins, 0,
+        "while nobody connected, the loop polled the OS {spins} times without sleeping: an \
+         accept that would block must wait until the listener is readable (readable()), \
+         not wake itself to try again"
+    );
+}
+
+/// Wraps a future and counts its polls.
+struct Counted<F> {
+    inner: Pin<Box<F>>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+/// Gives the loop back once: `Pending`, after asking to be polled again.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
+
+#[test]
+fn block_on_polls_its_future_only_when_it_was_woken() {
+    // The main future waits for a task that takes three batches to finish: the loop goes
+    // round three times, and the main future is woken once, when the task is done.
+    let (polls, output) = timeout(|| {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let main = Counted {
+            inner: Box::pin(async {
+                spawn(async {
+                    for _ in 0..3 * BUDGET {
+                        yield_now().await;
+                    }
+                    7
+                })
+                .await
+            }),
+            polls: polls.clone(),
+        };
+        let output = block_on(main);
+        (polls.load(Ordering::SeqCst), output)
+    });
+    assert_eq!(output, 7, "block_on must return its future's output");
+    assert_eq!(
+        polls, 2,
+        "the main future was polled {polls} times: once to start, and once when the task it \
+         awaits was done. block_on polled it on turns that had not woken it: poll it only \
+         when its flag was set"
+    );
+}
+
+#[test]
+fn accept_read_and_write_wake_the_waker_of_their_latest_poll() {
+    // Each wait is polled twice, each time with a waker it has never seen (as a future
+    // moved into another task is), and the test turns the reactor itself: only the
+    // latest waker may be woken.
+    timeout(|| {
+        let runtime = Runtime::new().unwrap();
+        let _enter = runtime.enter();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let turn = || runtime.reactor().turn(true).unwrap();
+        let woke_latest = |what: &str, latest: usize, stale: usize| {
+            assert_eq!(
+                (latest, stale),
+                (1, 0),
+                "{what}: the waker of the latest poll must be woken once, and no older one \
+                 (latest, older)"
+            );
+        };
+
+        let mut accept = FreshWakers::new(listener.accept());
+        assert!(accept.poll().is_pending(), "nobody is knocking: accept is Pending");
+        assert!(accept.poll().is_pending(), "nobody is knocking: accept is Pending");
+        let mut peer = std::net::TcpStream::connect(addr).unwrap();
+        turn();
+        woke_latest("accept", accept.latest().wakes(), accept.stale_wakes());
+        let Poll::Ready(Ok((stream, _))) = accept.poll() else {
+            panic!("woken, accept must give the connection that came")
+        };
+
+        let mut buf = [0; 16];
+        let mut read = FreshWakers::new(std::future::poll_fn(|cx| stream.poll_read(cx, &mut buf)));
+        assert!(read.poll().is_pending(), "nothing to read yet: Pending");
+        assert!(read.poll().is_pending(), "nothing to read yet: Pending");
+        peer.write_all(b"hello").unwrap();
+        turn();
+        woke_latest("poll_read", read.latest().wakes(), read.stale_wakes());
+        assert!(
+            matches!(read.poll(), Poll::Ready(Ok(5))),
+            "woken, poll_read must read the 5 bytes sent"
+        );
+        drop(read);
+
+        // Fill the socket, then wait for room; the peer reads everything on its own thread.
+        let chunk = vec![1; 64 * 1024];
+        while stream.get_ref().write(&chunk).is_ok() {}
+        let mut write = FreshWakers::new(std::future::poll_fn(|cx| stream.poll_write(cx, &chunk)));
+        assert!(write.poll().is_pending(), "the socket is full: Pending");
+        assert!(write.poll().is_pending(), "the socket is full: Pending");
+        let reader = thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = peer.read_to_end(&mut all);
+        });
+        turn();
+        woke_latest("poll_write", write.latest().wakes(), write.stale_wakes());
+        assert!(
+            matches!(write.poll(), Poll::Ready(Ok(n)) if n > 0),
+            "woken, poll_write must find room"
+        );
+        drop(write);
+        drop(stream);
+        reader.join().unwrap();
+    });
 }

@@ -75,6 +75,11 @@ mutation!("ex05-sleeps-with-tasks-ready", ex05_runtime);
 mutation!("ex05-read-errors-wait", ex05_runtime);
 mutation!("ex05-write-never-waits", ex05_runtime);
 mutation!("ex05-cut-line-is-too-long", ex05_runtime);
+mutation!("ex05-max-line-off-by-one", ex05_runtime);
+mutation!("ex05-too-long-is-ok", ex05_runtime);
+mutation!("ex05-write-wakes-itself", ex05_runtime);
+mutation!("ex05-accept-spins", ex05_runtime);
+mutation!("ex05-polls-main-unwoken", ex05_runtime);
 
 mutation!("ex06-check-then-act", ex06_shared_state);
 mutation!("ex06-borrow-across-await", ex06_shared_state);
