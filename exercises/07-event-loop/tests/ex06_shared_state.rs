@@ -35,14 +35,25 @@ fn run_orders(shop: &Rc<Shop>, orders: &[(&'static str, u32)]) -> Vec<Result<u32
 fn an_order_takes_the_units_and_costs_their_price() {
     timeout(|| {
         let shop = Shop::new(&[("tea", 5)], &[("tea", 3)]);
-        assert_eq!(run_orders(&shop, &[("tea", 2)]), [Ok(6)]);
-        assert_eq!(shop.left("tea"), 3);
+        assert_eq!(
+            run_orders(&shop, &[("tea", 2)]),
+            [Ok(6)],
+            "2 teas at 3 each, with 5 in stock: the order costs 6"
+        );
+        assert_eq!(shop.left("tea"), 3, "5 teas, 2 sold: 3 left");
         assert_eq!(shop.lookups.get(), 1, "one order, one price lookup");
         assert_eq!(
             run_orders(&shop, &[("tea", 4)]),
-            [Err(OrderError::OutOfStock)]
+            [Err(OrderError::OutOfStock)],
+            "4 teas wanted, 3 left: out of stock"
         );
-        assert_eq!(shop.left("tea"), 3);
+        assert_eq!(shop.left("tea"), 3, "an order refused leaves the stock as it was");
+        assert_eq!(
+            shop.lookups.get(),
+            1,
+            "an order refused for want of stock looked up the price: check and take the \
+             units first, and ask the price service only for an order that can be served"
+        );
     });
 }
 
@@ -59,7 +70,7 @@ fn two_customers_cannot_buy_the_last_unit() {
              is out of stock. A check before the await and a take after it let both \
              through: the other task runs at the await"
         );
-        assert_eq!(shop.left("lamp"), 0);
+        assert_eq!(shop.left("lamp"), 0, "the one lamp was sold: none left");
     });
 }
 
@@ -74,7 +85,7 @@ fn many_customers_never_oversell() {
             sold, 9,
             "10 cups sell as three orders of 3, no more: {results:?}"
         );
-        assert_eq!(shop.left("cup"), 1);
+        assert_eq!(shop.left("cup"), 1, "10 cups, 9 sold: 1 left");
     });
 }
 
@@ -87,7 +98,9 @@ fn a_failed_price_lookup_puts_the_units_back() {
         // told they are gone; then the lookup fails and the units come back.
         assert_eq!(
             results,
-            [Err(OrderError::NoPrice), Err(OrderError::OutOfStock)]
+            [Err(OrderError::NoPrice), Err(OrderError::OutOfStock)],
+            "2 rare items and no price: the first order takes both and fails on the price, \
+             the second, meanwhile, finds none left"
         );
         assert_eq!(
             shop.left("rare"),
@@ -99,5 +112,41 @@ fn a_failed_price_lookup_puts_the_units_back() {
             1,
             "one order got as far as the price lookup"
         );
+    });
+}
+
+#[test]
+fn failed_orders_give_back_their_own_units_whatever_the_others_did_meanwhile() {
+    // Two orders of an item without a price, both waiting for it at once. Each must put
+    // back the units it took, and only those: "putting back" the count it saw before
+    // its await erases what the other order did meanwhile.
+    timeout(|| {
+        let shop = Shop::new(&[("rare", 5)], &[]);
+        let results = run_orders(&shop, &[("rare", 2), ("rare", 1)]);
+        assert_eq!(
+            results,
+            [Err(OrderError::NoPrice), Err(OrderError::NoPrice)],
+            "5 rare items and no price: both orders take their units, and both fail on the \
+             price"
+        );
+        assert_eq!(
+            shop.left("rare"),
+            5,
+            "two orders failed, so the stock must be as it was: add back the units the \
+             order took (the count it read before its await is out of date by then)"
+        );
+    });
+}
+
+#[test]
+fn an_order_for_the_very_last_units_is_served() {
+    timeout(|| {
+        let shop = Shop::new(&[("pen", 3)], &[("pen", 2)]);
+        assert_eq!(
+            run_orders(&shop, &[("pen", 3)]),
+            [Ok(6)],
+            "3 pens wanted, 3 left: enough, the order is served"
+        );
+        assert_eq!(shop.left("pen"), 0, "3 pens, 3 sold: none left");
     });
 }

@@ -84,3 +84,6 @@ mutation!("ex05-polls-main-unwoken", ex05_runtime);
 mutation!("ex06-check-then-act", ex06_shared_state);
 mutation!("ex06-borrow-across-await", ex06_shared_state);
 mutation!("ex06-no-rollback", ex06_shared_state);
+mutation!("ex06-restores-snapshot", ex06_shared_state);
+mutation!("ex06-price-first", ex06_shared_state);
+mutation!("ex06-last-unit-refused", ex06_shared_state);
