@@ -41,6 +41,8 @@ pub mod isolated;
 #[cfg(feature = "loom")]
 #[path = "loom_check.rs"]
 pub mod loom;
+#[cfg(feature = "loom")]
+pub mod loom_std;
 #[cfg(feature = "model")]
 pub mod model;
 #[cfg(feature = "mutations")]

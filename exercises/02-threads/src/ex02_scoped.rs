@@ -9,6 +9,8 @@
 ///   rest. So 10 items in 4 parts are chunks of 3, 3, 3 and 1.
 /// - Empty `data` gives no chunks, no threads and no results. `parts` is at least 1.
 /// - Nothing here is `'static`: `data` and `f` are borrowed from the caller.
+/// - If `f` panics on a chunk, this panics with that panic (its message intact), once
+///   every thread has ended.
 pub fn map_chunks<T, R, F>(data: &[T], parts: usize, f: F) -> Vec<R>
 where
     T: Sync,

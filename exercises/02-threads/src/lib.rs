@@ -3,8 +3,18 @@
 //! Each module is one exercise. Edit the `todo!()`s; `cargo course` tells you when the
 //! tests pass. The chapter is in `book/src/ch02-threads/`.
 
-// Stubs leave their parameters unused until you write the body.
-#![allow(unused_variables)]
+// Stubs leave their parameters unused until you write the body, and import what you will
+// need.
+#![allow(unused_variables, unused_imports)]
+
+/// The primitives the exercises synchronise with: std's own. The tests of 02.4 compile
+/// its module a second time with loom's primitives in their place and run it under
+/// `loom::model`, which tries every interleaving of its threads. So 02.4 takes `Arc`,
+/// `Mutex` and threads from here, not from `std` directly.
+pub mod sync {
+    pub use std::sync::{Arc, Condvar, Mutex, atomic};
+    pub use std::thread;
+}
 
 pub mod ex01_spawn;
 pub mod ex02_scoped;

@@ -5,7 +5,6 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
 use support::{PATIENCE, Rendezvous, timeout};
 
 type Job<T> = Box<dyn FnOnce() -> T + Send>;
@@ -117,17 +116,18 @@ fn a_job_s_panic_reaches_the_caller_with_its_message() {
 #[test]
 fn a_job_s_panic_reaches_the_caller_only_after_every_thread_is_joined() {
     let job_2_finished_first = timeout(|| {
-        // Job 2 waits (up to a give-up limit) for word that the caller already has job
-        // 1's panic. A right answer cannot have it before job 2 is joined, so job 2 waits
-        // in vain and then finishes; an answer that re-raises at the first `Err` hands
-        // the panic over while job 2 still runs, and the word arrives.
+        // Job 2 waits (up to the PATIENCE) for word that the caller already has job 1's
+        // panic. A right answer cannot have it before job 2 is joined, so job 2 waits in
+        // vain and then finishes; an answer that re-raises at the first `Err` hands the
+        // panic over while job 2 still runs, and the word arrives at once. Only a caller
+        // stalled for the whole PATIENCE between job 1's panic and its own could escape.
         let (caller_has_it, word) = mpsc::channel::<()>();
         let (report, job_2_report) = mpsc::channel::<bool>();
         let jobs: Vec<Job<u8>> = vec![
             Box::new(|| 0),
             Box::new(|| panic!("job 1 failed")),
             Box::new(move || {
-                let early = word.recv_timeout(Duration::from_secs(1)).is_ok();
+                let early = word.recv_timeout(PATIENCE).is_ok();
                 report.send(!early).unwrap();
                 2
             }),
@@ -172,6 +172,10 @@ fn the_caller_sleeps_while_it_waits_for_a_job() {
             "`JoinHandle::join` sleeps until the thread has ended.",
         );
         go.send(()).unwrap();
-        assert_eq!(caller.thread.join().unwrap(), [7]);
+        let results = caller
+            .thread
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(results, [7], "the one job returned 7");
     });
 }

@@ -5,7 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::thread;
-use support::{Rendezvous, timeout};
+use support::{PATIENCE, Rendezvous, sched, timeout};
 
 type Producer<T> = Box<dyn FnOnce(Sender<T>) + Send>;
 
@@ -183,4 +183,103 @@ fn the_receiver_sleeps_while_no_message_comes() {
         caller.join().unwrap()
     });
     assert_eq!(count, 2, "two messages were sent");
+}
+
+#[test]
+fn the_caller_sleeps_until_a_producer_that_hung_up_has_finished() {
+    // The producer sends a message, hangs up, and then goes on working until the test's
+    // word. The channel is closed, but `fan_in` returns only once every producer thread
+    // has been joined, and it must wait for that asleep: `join` parks it until the thread
+    // has ended. (On Linux the test reads the thread's state in `/proc`; no clock.)
+    timeout(|| {
+        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+        let (hung_up, producer_hung_up) = std::sync::mpsc::channel::<()>();
+        let caller = sched::spawn_watched("caller", move || {
+            let producers: Vec<Producer<&str>> = vec![Box::new(move |tx| {
+                tx.send("only").unwrap();
+                drop(tx);
+                hung_up.send(()).unwrap();
+                let _ = wait_for_go.recv();
+            })];
+            fan_in(producers, |_| {})
+        });
+        producer_hung_up
+            .recv_timeout(PATIENCE)
+            .expect("the producer never ran, or never got to hang up");
+        sched::assert_parks(
+            caller.tid,
+            "a producer that has hung up but not finished yet",
+            "`fan_in` returns once every producer thread has been joined, and \
+             `JoinHandle::join` sleeps until the thread has ended.",
+        );
+        go.send(()).unwrap();
+        let count = caller
+            .thread
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(count, 1, "one message was sent, {count} were counted");
+    });
+}
+
+/// How many times thread `tid` has been switched off its CPU so far (it went to sleep, or
+/// was preempted), as Linux's `/proc` counts; `None` elsewhere.
+fn switches(tid: sched::Tid) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/self/task/{}/status", tid.0)).ok()?;
+    Some(
+        status
+            .lines()
+            .filter(|line| line.contains("ctxt_switches:"))
+            .filter_map(|line| line.split(':').nth(1)?.trim().parse::<u64>().ok())
+            .sum(),
+    )
+}
+
+#[test]
+fn a_silent_producer_has_not_hung_up() {
+    // The producer sends a message, then says nothing until the test's word, then sends
+    // another. Silence is not the end: only every sender gone is. An answer that stops
+    // receiving after a pause (`recv_timeout`) wakes up from its wait before the word
+    // comes, so on Linux the test waits for exactly that (the thread's context switches
+    // in `/proc`) and only then lets the producer go on: the message after the pause is
+    // lost every time. A right answer sleeps in `recv` the whole time, and the test gives
+    // the word after the PATIENCE.
+    let (count, seen) = timeout(|| {
+        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+        let (tell, caller_tid) = std::sync::mpsc::channel();
+        let caller = thread::spawn(move || {
+            let producers: Vec<Producer<&str>> = vec![Box::new(move |tx| {
+                tx.send("before the pause").unwrap();
+                let _ = wait_for_go.recv();
+                let _ = tx.send("after the pause");
+            })];
+            let mut seen = Vec::new();
+            let mut tell = Some(tell);
+            let count = fan_in(producers, |message| {
+                if let Some(tell) = tell.take() {
+                    tell.send(sched::current_tid()).unwrap();
+                }
+                seen.push(message);
+            });
+            (count, seen)
+        });
+        let tid = caller_tid
+            .recv_timeout(PATIENCE)
+            .expect("the first message was never handled while its producer was running");
+        sched::wait_until_asleep(tid, "the caller should wait for the next message");
+        let asleep = switches(tid);
+        support::within_patience(|| asleep.is_some() && switches(tid) != asleep);
+        go.send(()).unwrap();
+        caller
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic))
+    });
+    assert_eq!(
+        seen,
+        ["before the pause", "after the pause"],
+        "the producer paused between its two messages without hanging up, and `fan_in` \
+         handled {seen:?} (and counted {count}): a pause is not the end. Receive until every \
+         sender is gone (`recv`, or a `for` loop over the receiver), not until nothing \
+         comes for a while"
+    );
+    assert_eq!(count, 2, "two messages were sent, {count} were counted");
 }

@@ -3,10 +3,10 @@
 use ch02_threads::ex05_pool::ThreadPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
-use support::{Rendezvous, timeout};
+use support::{PATIENCE, Rendezvous, sched, timeout};
 
 #[test]
 fn the_workers_run_jobs_at_the_same_time() {
@@ -94,16 +94,26 @@ fn shutdown_finishes_every_queued_job_first() {
                 ran.fetch_add(1, Ordering::SeqCst);
             });
         }
-        // The gate opens a moment after `shutdown` has been called. This pause only sets
-        // the scene, so that a pool that drops its queue at shutdown is caught in the act;
-        // a right answer passes whatever the timing, as `shutdown` waits for the gate.
+        // The gate opens once `shutdown` has begun, so that a pool that drops its queue at
+        // shutdown is caught in the act. On Linux the opener waits until this thread
+        // sleeps (in `shutdown`, the only place a right answer waits): that is the scene,
+        // every time. Elsewhere it waits a moment, which only sets the scene almost
+        // always; a right answer passes whatever the timing, as `shutdown` waits for the
+        // gate.
+        let caller = sched::current_tid();
         let opener = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            if sched::can_watch_threads() {
+                sched::wait_until_asleep(caller, "the thread that called `shutdown` waits");
+            } else {
+                thread::sleep(Duration::from_millis(100));
+            }
             let _ = open.send(());
         });
         pool.shutdown();
         let ran = ran.load(Ordering::SeqCst);
-        opener.join().unwrap();
+        opener
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         ran
     });
     assert_eq!(
@@ -207,5 +217,192 @@ fn an_idle_worker_sleeps() {
             );
         }
         pool.shutdown();
+    });
+}
+
+/// Jobs that count themselves in and then wait for the test's word.
+#[derive(Default)]
+struct Held {
+    /// How many jobs have started, and whether the test has let them go.
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Held {
+    fn job(self: &Arc<Self>) -> impl FnOnce() + Send + 'static {
+        let held = Arc::clone(self);
+        move || {
+            let mut state = held.state.lock().unwrap();
+            state.0 += 1;
+            held.changed.notify_all();
+            let _let_go = held.changed.wait_while(state, |s| !s.1).unwrap();
+        }
+    }
+
+    /// Waits until `n` jobs have started, for at most the PATIENCE; how many had.
+    fn wait_for_started(&self, n: usize) -> usize {
+        let state = self.state.lock().unwrap();
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, PATIENCE, |s| s.0 < n)
+            .unwrap();
+        state.0
+    }
+
+    fn let_go(&self) {
+        self.state.lock().unwrap().1 = true;
+        self.changed.notify_all();
+    }
+}
+
+#[test]
+fn a_pool_never_runs_more_jobs_at_once_than_it_has_workers() {
+    // Three jobs that only end when the test lets them go, on a pool of 2: two run, and
+    // the third waits in the queue for as long as they do. The test waits its whole
+    // PATIENCE for a third job to start (a right answer makes it wait that long every
+    // time; a pool with a worker too many starts the third at once), then lets them go.
+    let started = timeout(|| {
+        let pool = ThreadPool::new(2);
+        let held = Arc::new(Held::default());
+        for _ in 0..3 {
+            pool.execute(held.job());
+        }
+        let started = held.wait_for_started(3);
+        held.let_go();
+        pool.shutdown();
+        started
+    });
+    assert!(
+        started <= 2,
+        "{started} jobs ran at the same time on a pool of 2 workers: start exactly as many \
+         worker threads as `new` is asked for (`0..workers`, not `0..=workers`)"
+    );
+}
+
+#[test]
+fn a_free_worker_takes_the_next_job_while_another_is_busy() {
+    // Job A holds one of the 2 workers until the 4 jobs queued after it have all run. The
+    // other worker is free, so it must take them, one after another: the workers share
+    // one queue, first come, first served. A pool that deals jobs out to the workers in
+    // turn leaves every other one waiting behind A.
+    let seen = timeout(|| {
+        let pool = ThreadPool::new(2);
+        let ran = Arc::new((Mutex::new(0_usize), Condvar::new()));
+        let (verdict, seen) = mpsc::channel();
+        {
+            let ran = Arc::clone(&ran);
+            pool.execute(move || {
+                let (count, changed) = &*ran;
+                let count = count.lock().unwrap();
+                let (count, _) = changed
+                    .wait_timeout_while(count, PATIENCE, |n| *n < 4)
+                    .unwrap();
+                verdict.send(*count).unwrap();
+            });
+        }
+        for _ in 0..4 {
+            let ran = Arc::clone(&ran);
+            pool.execute(move || {
+                let (count, changed) = &*ran;
+                *count.lock().unwrap() += 1;
+                changed.notify_all();
+            });
+        }
+        let seen = seen.recv().expect("job A never ran");
+        pool.shutdown();
+        seen
+    });
+    assert_eq!(
+        seen, 4,
+        "while one worker was busy with a long job, only {seen} of the 4 jobs queued after \
+         it ran, though the other worker had nothing to do: the workers must share one \
+         queue, and the next free worker takes the next job"
+    );
+}
+
+#[test]
+fn execute_returns_at_once_even_while_every_worker_is_busy() {
+    // The only worker is held by a job until the test's word. Ten more `execute`s must
+    // each return at once, queueing their jobs: a queue with a limit blocks the caller
+    // until a worker is free. A watcher gives the word after the PATIENCE at the latest,
+    // so a blocked `execute` fails the test instead of hanging it.
+    let in_time = timeout(|| {
+        let pool = ThreadPool::new(1);
+        let (open, gate) = mpsc::channel::<()>();
+        let (queued, all_queued) = mpsc::channel::<()>();
+        let watcher = thread::spawn(move || {
+            let in_time = all_queued.recv_timeout(PATIENCE).is_ok();
+            let _ = open.send(());
+            in_time
+        });
+        pool.execute(move || {
+            let _ = gate.recv();
+        });
+        let ran = Arc::new(AtomicUsize::new(0));
+        for _ in 0..10 {
+            let ran = Arc::clone(&ran);
+            pool.execute(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let _ = queued.send(());
+        pool.shutdown();
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            10,
+            "10 jobs were queued behind the first, but not all had run after `shutdown`"
+        );
+        watcher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    assert!(
+        in_time,
+        "while the only worker was busy, `execute` did not return: it must queue the job \
+         and return at once, however many jobs wait (an unbounded `mpsc::channel`, not a \
+         `sync_channel` with a limit)"
+    );
+}
+
+#[test]
+fn shutdown_sleeps_while_the_workers_finish() {
+    // A job waits for the test's word, and the thread that owns the pool calls `shutdown`.
+    // That thread has nothing to do but wait for the workers, and it must wait asleep:
+    // `join` parks it until the worker has ended. (On Linux the test reads the thread's
+    // state in `/proc`; no clock.)
+    timeout(|| {
+        let (go, wait_for_go) = mpsc::channel::<()>();
+        let (started, job_started) = mpsc::channel::<()>();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let caller = {
+            let ran = Arc::clone(&ran);
+            sched::spawn_watched("caller", move || {
+                let pool = ThreadPool::new(1);
+                pool.execute(move || {
+                    started.send(()).unwrap();
+                    let _ = wait_for_go.recv();
+                    ran.fetch_add(1, Ordering::SeqCst);
+                });
+                pool.shutdown();
+            })
+        };
+        job_started
+            .recv_timeout(PATIENCE)
+            .expect("the job never started");
+        sched::assert_parks(
+            caller.tid,
+            "its workers to finish the jobs and end",
+            "`JoinHandle::join` sleeps until the thread has ended.",
+        );
+        go.send(()).unwrap();
+        caller
+            .thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            1,
+            "the job had not run when `shutdown` returned"
+        );
     });
 }

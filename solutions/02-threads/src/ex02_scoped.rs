@@ -11,6 +11,8 @@ use std::thread;
 ///   rest. So 10 items in 4 parts are chunks of 3, 3, 3 and 1.
 /// - Empty `data` gives no chunks, no threads and no results. `parts` is at least 1.
 /// - Nothing here is `'static`: `data` and `f` are borrowed from the caller.
+/// - If `f` panics on a chunk, this panics with that panic (its message intact), once
+///   every thread has ended.
 pub fn map_chunks<T, R, F>(data: &[T], parts: usize, f: F) -> Vec<R>
 where
     T: Sync,
@@ -33,6 +35,9 @@ where
             .chunks(size)
             .map(|chunk| s.spawn(move || f(chunk)))
             .collect();
+        // Joining in chunk order gives the results in chunk order, whichever thread
+        // finished first. A panic re-raised here leaves the scope, which still waits for
+        // the threads not joined yet before it passes the panic on.
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))

@@ -2,15 +2,18 @@
 //!
 //! Book: `book/src/ch02-threads/shared-state.md`.
 
-use std::sync::{Arc, Mutex};
-use std::thread;
+// The chapter's `sync` is std's; the tests also run this module under loom, a model
+// checker that swaps in its own primitives and tries every interleaving of the threads.
+use crate::sync::thread;
+use crate::sync::{Arc, Mutex};
 
 /// Runs every job on a thread of its own, all at the same time. As soon as a job returns
 /// its number, its thread adds that number to the shared `total` (other jobs may still be
 /// running, and anyone holding `total` can see it grow).
 ///
 /// Returns the final value of `total` once every thread has been joined. `total` may not
-/// start at zero: add to what is there.
+/// start at zero: add to what is there. If a job panicked, this panics with that job's own
+/// panic (its message intact).
 pub fn add_up_live<F>(total: &Arc<Mutex<u64>>, jobs: Vec<F>) -> u64
 where
     F: FnOnce() -> u64 + Send + 'static,
@@ -30,6 +33,8 @@ where
             })
         })
         .collect();
+    // A job's panic ends its thread before the add; `join` hands it back as an `Err`, and
+    // re-raising it passes the job's own message on to the caller.
     for handle in handles {
         handle
             .join()

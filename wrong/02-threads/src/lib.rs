@@ -19,19 +19,31 @@ mutation!("ex01-spins-until-finished", ex01_spawn);
 mutation!("ex02-sequential", ex02_scoped);
 mutation!("ex02-lost-tail", ex02_scoped);
 mutation!("ex02-extra-chunk", ex02_scoped);
+mutation!("ex02-finishing-order", ex02_scoped);
+mutation!("ex02-unwrap-join", ex02_scoped);
+mutation!("ex02-spins-until-finished", ex02_scoped);
 
 mutation!("ex03-kept-sender", ex03_channel);
 mutation!("ex03-join-then-receive", ex03_channel);
 mutation!("ex03-one-per-producer", ex03_channel);
 mutation!("ex03-never-joins", ex03_channel);
 mutation!("ex03-polls-try-recv", ex03_channel);
+mutation!("ex03-spins-on-join", ex03_channel);
+mutation!("ex03-silence-ends", ex03_channel);
 
 mutation!("ex04-lock-around-job", ex04_counter);
 mutation!("ex04-read-then-write", ex04_counter);
 mutation!("ex04-sum-at-the-end", ex04_counter);
 mutation!("ex04-two-locks", ex04_counter);
+mutation!("ex04-ignores-panics", ex04_counter);
+mutation!("ex04-unwrap-join", ex04_counter);
+mutation!("ex04-spins-until-finished", ex04_counter);
 
 mutation!("ex05-lock-held-during-job", ex05_pool);
 mutation!("ex05-panic-kills-worker", ex05_pool);
 mutation!("ex05-stop-flag", ex05_pool);
 mutation!("ex05-polls-queue", ex05_pool);
+mutation!("ex05-one-worker-too-many", ex05_pool);
+mutation!("ex05-queue-per-worker", ex05_pool);
+mutation!("ex05-bounded-queue", ex05_pool);
+mutation!("ex05-spinning-shutdown", ex05_pool);
