@@ -53,23 +53,25 @@ pub struct Exercise {
 pub struct Wrong {
     pub feature: String,
     pub why: String,
-    /// The one operating system whose kernel lets the tests see this mistake, if only one
-    /// does (`"linux"`: they read a thread's state in `/proc`, or have the scheduler force
-    /// an interleaving). Elsewhere those tests run without the check, so the wrong answer
-    /// is not expected to fail there.
+    /// Where the tests can see this mistake, if not everywhere: an operating system whose
+    /// kernel shows it to them (`"linux"`: they read a thread's state in `/proc`, or have
+    /// the scheduler force an interleaving), or a processor whose code it changes
+    /// (`"x86_64"`: an edit of the x86_64 assembly changes nothing on aarch64). Elsewhere
+    /// those tests run without the check, so the wrong answer is not expected to fail.
     #[serde(default)]
     pub only_on: Option<String>,
 }
 
 impl Wrong {
-    /// The operating systems `only_on` may name (values of `std::env::consts::OS`).
-    pub const SYSTEMS: [&'static str; 3] = ["linux", "macos", "windows"];
+    /// The values `only_on` may take: operating systems (`std::env::consts::OS`) and
+    /// processors (`std::env::consts::ARCH`).
+    pub const SYSTEMS: [&'static str; 5] = ["linux", "macos", "windows", "x86_64", "aarch64"];
 
     /// Whether the tests can catch this wrong answer on the system running now.
     pub fn caught_here(&self) -> bool {
-        self.only_on
-            .as_deref()
-            .is_none_or(|os| os == std::env::consts::OS)
+        self.only_on.as_deref().is_none_or(|only| {
+            only == std::env::consts::OS || only == std::env::consts::ARCH
+        })
     }
 }
 
@@ -119,8 +121,8 @@ impl Exercise {
         let kinds: Vec<&str> = missed.iter().map(|w| w.why.as_str()).collect();
         Some(format!(
             "On {}, the tests of {} check less than on {os}: they cannot see these mistakes, \
-             which only {os}'s kernel shows them (a thread's state in /proc, or the scheduler \
-             forcing an interleaving): {}.",
+             which only {os} shows them (a thread's state in /proc, the scheduler forcing an \
+             interleaving, or assembly for that processor): {}.",
             std::env::consts::OS,
             self.id,
             kinds.join("; ")

@@ -33,24 +33,7 @@ pub fn run(if_it_crashes: &str, body: impl FnOnce()) {
         body();
         return;
     }
-    // libtest names a test's thread after the test, and `support::timeout` its body's
-    // thread after that: the child is asked for exactly this test.
-    let thread = std::thread::current();
-    let test = thread
-        .name()
-        .unwrap_or_default()
-        .trim_end_matches(" (body)")
-        .to_string();
-    let out = Command::new(std::env::current_exe().expect("the test binary"))
-        .args([&test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the test binary can run itself");
-    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    if !text.contains("running 1 test") {
-        panic!("the test `{test}` could not run again in a child process:\n{text}");
-    }
+    let (out, text) = rerun(CHILD);
     if out.status.success() {
         return;
     }
@@ -62,6 +45,46 @@ pub fn run(if_it_crashes: &str, body: impl FnOnce()) {
         );
     }
     panic!("{}", first_panic(&text));
+}
+
+/// Runs the calling test again, alone, in a child process (the same test binary, asked
+/// for exactly this test), with the environment variable `child` set so that the child
+/// knows it is the child. Returns the child's status and everything it printed.
+///
+/// The test is found by the name of the thread libtest runs it on (and that
+/// `support::timeout` gives its body's thread after it). Where test binaries run under an
+/// emulator (qemu for aarch64, see scripts/aarch64-tests.sh), `SUPPORT_TEST_RUNNER` names
+/// it, and the child runs under it too.
+pub fn rerun(child: &str) -> (std::process::Output, String) {
+    let thread = std::thread::current();
+    let test = thread
+        .name()
+        .unwrap_or_default()
+        .trim_end_matches(" (body)")
+        .to_string();
+    let exe = std::env::current_exe().expect("the test binary");
+    let runner = std::env::var("SUPPORT_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(program) => {
+            let mut cmd = Command::new(program);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    };
+    let out = cmd
+        .args([&test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(child, "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the test binary can run itself");
+    let text = (String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr))
+        .into_owned();
+    if !text.contains("running 1 test") {
+        panic!("the test `{test}` could not run again in a child process:\n{text}");
+    }
+    (out, text)
 }
 
 /// The signal that killed a process, by name, if one did.
@@ -90,7 +113,7 @@ fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
 }
 
 /// The first panic's message in a test's output, with the line that says where.
-fn first_panic(text: &str) -> String {
+pub fn first_panic(text: &str) -> String {
     let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
     match lines.next() {
         Some(at) => {

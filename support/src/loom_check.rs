@@ -44,43 +44,18 @@ pub fn check(what: &str, scenario: impl Fn() + Sync + Send + 'static) {
         builder.check(scenario);
         return;
     }
-    // libtest names a test's thread after the test, and `support::timeout` its body's
-    // thread after that: the child is asked for exactly this test.
-    let thread = std::thread::current();
-    let test = thread
-        .name()
-        .unwrap_or_default()
-        .trim_end_matches(" (body)");
-    let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the test binary can run itself");
-    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    if !text.contains("running 1 test") {
-        panic!("the model check could not run `{test}` again in a child process:\n{text}");
-    }
+    let (out, text) = crate::isolated::rerun(CHILD);
     if !out.status.success() {
         panic!(
             "the model checker (loom) tried the interleavings of your code's threads and \
              found one where {what}.\nWhat it saw: {}",
-            first_panic(&text)
+            crate::isolated::first_panic(&text)
         );
     }
 }
 
 /// The environment variable that tells a child process to run the model itself.
 const CHILD: &str = "SUPPORT_LOOM_MODEL";
-
-/// The first panic's message in a test's output (loom's own, or the scenario's assert).
-fn first_panic(text: &str) -> String {
-    let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
-    match (lines.next(), lines.next()) {
-        (Some(_), Some(message)) => message.trim().to_string(),
-        _ => text.lines().rev().take(5).collect::<Vec<_>>().join("\n"),
-    }
-}
 
 /// A waker whose wakes the scenario can count and wait for, made of loom's primitives so
 /// that the model sees the wake as a synchronisation.
