@@ -50,6 +50,7 @@ pub mod mutations;
 pub mod net;
 mod rendezvous;
 pub mod sched;
+pub mod tcp_table;
 mod timeline;
 mod timeout;
 #[cfg(feature = "tokio")]

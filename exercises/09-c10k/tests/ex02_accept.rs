@@ -292,21 +292,26 @@ fn out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning() {
         "out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning",
         |server| {
             let (_clients, _waiting) = exhaust(&server);
-            let mut expected_wait = BACKOFF.first.as_micros() as u64;
-            for n in 1..=4 {
+            let mut waits = Vec::new();
+            for _ in 1..=4 {
                 let (wait, pauses, failures) = server.pause();
                 assert_eq!(
                     failures, pauses,
-                    "pause {n}: each failed accept must be followed by one pause; {failures} \
-                     accepts had failed by pause {pauses}"
+                    "pause {pauses}: each failed accept must be followed by one pause; \
+                     {failures} accepts had failed by pause {pauses}"
                 );
-                assert_eq!(
-                    wait, expected_wait,
-                    "pause {n} waits {wait} µs: the first waits Backoff::first, and each \
-                     next one twice as long (up to Backoff::max)"
-                );
-                expected_wait *= 2;
+                waits.push(Duration::from_micros(wait));
             }
+            let first = BACKOFF.first;
+            let expected = [first, first * 2, first * 4, first * 8];
+            assert_eq!(
+                waits,
+                expected,
+                "out of files, the first four pauses waited {}; expected {}: the first waits \
+                 Backoff::first, and each next one twice as long (up to Backoff::max)",
+                in_ms(&waits),
+                in_ms(&expected)
+            );
         },
     );
 }
@@ -354,27 +359,71 @@ fn a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over() {
             assert_eq!(
                 wait,
                 BACKOFF.first.as_micros() as u64,
-                "after a successful accept the next pause must start over at Backoff::first"
+                "after a successful accept the next pause must start over at Backoff::first \
+                 ({} µs); it waited {wait} µs",
+                BACKOFF.first.as_micros()
             );
         },
     );
 }
 
-/// A listener that fails in a scripted way, for the decisions that need no real shortage.
+/// Waits as a list, in milliseconds: "2, 4, 8 ms".
+fn in_ms(waits: &[Duration]) -> String {
+    let each: Vec<String> = waits
+        .iter()
+        .map(|wait| format!("{}", wait.as_secs_f64() * 1000.0))
+        .collect();
+    format!("{} ms", each.join(", "))
+}
+
+/// One step of a scripted listener: a failure, or a connection accepted.
+enum Step {
+    Fail(io::Error),
+    Accept,
+}
+
+/// A listener that fails (or accepts) in a scripted way, for the decisions that need no
+/// real shortage.
 struct Scripted {
-    errors: std::sync::Mutex<Vec<io::Error>>,
+    steps: std::sync::Mutex<Vec<Step>>,
     calls: AtomicU64,
+    /// Where the scripted connections come from, and their client ends, kept open.
+    real: TcpListener,
+    clients: std::sync::Mutex<Vec<TcpStream>>,
+}
+
+impl Scripted {
+    fn new(steps: Vec<Step>) -> Scripted {
+        Scripted {
+            steps: std::sync::Mutex::new(steps),
+            calls: AtomicU64::new(0),
+            real: TcpListener::bind("127.0.0.1:0").unwrap(),
+            clients: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn failing(errors: Vec<io::Error>) -> Scripted {
+        Scripted::new(errors.into_iter().map(Step::Fail).collect())
+    }
 }
 
 impl Accept for Scripted {
     fn accept(&self) -> io::Result<TcpStream> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut errors = self.errors.lock().unwrap();
-        Err(if errors.is_empty() {
-            io::Error::other("the script ran out: the loop should have returned by now")
-        } else {
-            errors.remove(0)
-        })
+        let mut steps = self.steps.lock().unwrap();
+        if steps.is_empty() {
+            return Err(io::Error::other(
+                "the script ran out: the loop should have returned by now",
+            ));
+        }
+        match steps.remove(0) {
+            Step::Fail(error) => Err(error),
+            Step::Accept => {
+                let client = TcpStream::connect(self.real.local_addr().unwrap())?;
+                self.clients.lock().unwrap().push(client);
+                Ok(self.real.accept()?.0)
+            }
+        }
     }
 }
 
@@ -385,16 +434,13 @@ fn errors_are_told_apart_retry_pause_or_return() {
     }
     timeout(|| {
         let broken = io::Error::new(io::ErrorKind::InvalidInput, "the listener is broken");
-        let listener = Scripted {
-            errors: std::sync::Mutex::new(vec![
-                io::Error::from(io::ErrorKind::ConnectionAborted),
-                io::Error::from(io::ErrorKind::Interrupted),
-                io::Error::from_raw_os_error(24), // EMFILE
-                io::Error::from_raw_os_error(24),
-                broken,
-            ]),
-            calls: AtomicU64::new(0),
-        };
+        let listener = Scripted::failing(vec![
+            io::Error::from(io::ErrorKind::ConnectionAborted),
+            io::Error::from(io::ErrorKind::Interrupted),
+            io::Error::from_raw_os_error(24), // EMFILE
+            io::Error::from_raw_os_error(24),
+            broken,
+        ]);
         let mut pauses = Vec::new();
         let error = accept_loop(
             &listener,
@@ -414,6 +460,62 @@ fn errors_are_told_apart_retry_pause_or_return() {
             [BACKOFF.first, BACKOFF.first * 2],
             "an aborted connection and an interrupted call are retried at once; each \
              EMFILE is followed by a pause"
+        );
+    });
+}
+
+#[test]
+fn the_wait_doubles_up_to_the_ceiling_stays_there_and_starts_over_after_an_accept() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    timeout(|| {
+        // A ceiling that doubling never lands on: 3, 6, 12, 24, 48, then 50 (not 96).
+        let backoff = Backoff {
+            first: Duration::from_millis(3),
+            max: Duration::from_millis(50),
+        };
+        let emfile = || Step::Fail(io::Error::from_raw_os_error(24));
+        let mut steps: Vec<Step> = (0..8).map(|_| emfile()).collect();
+        steps.push(Step::Accept);
+        steps.extend([emfile(), emfile()]);
+        steps.push(Step::Fail(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the listener is broken",
+        )));
+        let listener = Scripted::new(steps);
+        let mut waits = Vec::new();
+        let mut served = 0;
+        let error = accept_loop(&listener, backoff, |wait| waits.push(wait), |_| served += 1);
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::InvalidInput,
+            "a broken listener's error must be returned; got {error}"
+        );
+        assert_eq!(served, 1, "the one connection accepted must be served");
+        let ms = Duration::from_millis;
+        let expected = [
+            ms(3),
+            ms(6),
+            ms(12),
+            ms(24),
+            ms(48),
+            ms(50),
+            ms(50),
+            ms(50),
+            ms(3),
+            ms(6),
+        ];
+        assert_eq!(
+            waits,
+            expected,
+            "with Backoff {{ first: 3 ms, max: 50 ms }}, eight failed accepts in a row, one \
+             accepted connection, then two more failures, the loop paused {}; expected {}. \
+             Each wait is twice the one before but never more than max (cap it after \
+             doubling: 48 ms doubled is 96, capped to 50), it stays at max while the shortage \
+             lasts, and it starts over at first after a connection is accepted",
+            in_ms(&waits),
+            in_ms(&expected)
         );
     });
 }

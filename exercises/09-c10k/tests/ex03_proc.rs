@@ -47,6 +47,31 @@ fn stat_gives_user_plus_system_time_even_with_an_odd_name() {
     });
 }
 
+#[test]
+fn cpu_time_is_counted_at_the_clock_rate_given_to_the_fraction_of_a_second() {
+    timeout(|| {
+        // utime 251 + stime 50 = 301 ticks. At 250 ticks per second that is 1.204 s; at
+        // the usual 100 it would be 3.01 s.
+        let stat = "7 (tick tock) S 1 7 7 0 -1 4194304 900 0 0 0 251 50 0 0 20 0 1 0 99 \
+                    120000000 1331 18446744073709551615 1 1 0 0 0 0 0 4096 17664 0 0 0 17 1 0";
+        let cpu = parse_stat_cpu(stat, 250);
+        let expected = Duration::from_millis(1204);
+        let close = cpu.is_some_and(|cpu| cpu.abs_diff(expected) < Duration::from_micros(1));
+        assert!(
+            close,
+            "301 ticks at 250 ticks per second are 1.204 s; parse_stat_cpu(stat, 250) gave \
+             {cpu:?}. Use the rate it is given (`ticks_per_second`), not TICKS_PER_SECOND, and \
+             keep the fraction of a second (whole seconds would say 1 s)"
+        );
+        let short = "7 (x) S 1 7 7 0 -1 4194304 900 0 0 0 3 4 0 0 20 0 1 0 99 1 1 1";
+        assert_eq!(
+            parse_stat_cpu(short, 100),
+            Some(Duration::from_millis(70)),
+            "7 ticks at 100 per second are 70 ms, not zero"
+        );
+    });
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
     use super::*;

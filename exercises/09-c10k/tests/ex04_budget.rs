@@ -223,3 +223,60 @@ fn an_idle_server_sleeps() {
         a.echo("still here\n").await;
     });
 }
+
+#[test]
+fn a_refused_client_that_already_hung_up_does_not_stop_the_server() {
+    run(|| async {
+        // The listener is bound before the server starts, so the clients wait in its
+        // backlog and are accepted in the order they connected.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut first = Client::connect(addr).await; // takes the only place
+        let gone = TcpStream::connect(addr).await.unwrap();
+        let gone_addr = gone.local_addr().unwrap();
+        // Hangs up with a reset before the server has even accepted it: writing the
+        // refusal to it fails.
+        gone.set_zero_linger().unwrap();
+        drop(gone);
+        if support::tcp_table::rows().is_some() {
+            let reset = support::tokio::within_patience(|| async {
+                support::tcp_table::row(addr, gone_addr)
+                    .is_none_or(|row| row.state != support::tcp_table::ESTABLISHED)
+            })
+            .await;
+            assert!(reset, "the test's client could not reset its connection");
+        }
+        let server = tokio::spawn(serve(listener, 1));
+        first.echo("first\n").await;
+        // The server must still be there: the next client over the budget is refused.
+        let busy = String::from_utf8_lossy(BUSY).to_string();
+        let next = match TcpStream::connect(addr).await {
+            Ok(stream) => Client {
+                reader: BufReader::new(stream),
+            }
+            .line()
+            .await
+            .map_err(|e| format!("the next client got {e}")),
+            Err(e) => Err(format!("the next client could not connect ({e})")),
+        };
+        if next.as_deref() != Ok(busy.as_str()) {
+            let why = if server.is_finished() {
+                match server.await {
+                    Ok(ended) => format!("serve returned {ended:?}"),
+                    Err(panicked) => format!("serve panicked: {panicked}"),
+                }
+            } else {
+                "serve is still running".to_string()
+            };
+            panic!(
+                "a client over the budget had hung up (a reset) before its refusal was \
+                 written; after that, {why}, and {}. Writing the refusal to a client that has \
+                 gone fails, and that failure is that client's, not the server's: refuse in a \
+                 task of its own and ignore its error, so that serve returns only if accept \
+                 fails",
+                next.err().unwrap_or_default()
+            );
+        }
+        first.echo("first again\n").await;
+    });
+}
