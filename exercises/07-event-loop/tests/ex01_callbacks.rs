@@ -40,7 +40,10 @@ static ENDED: Mutex<Vec<(SocketAddr, String)>> = Mutex::new(Vec::new());
 fn ended(addr: SocketAddr, wait: bool) -> Option<String> {
     let find = || {
         let ended = ENDED.lock().unwrap();
-        ended.iter().find(|(a, _)| *a == addr).map(|(_, o)| o.clone())
+        ended
+            .iter()
+            .find(|(a, _)| *a == addr)
+            .map(|(_, o)| o.clone())
     };
     if wait {
         within_patience(|| find().is_some());
@@ -109,7 +112,9 @@ impl Client {
                  after its last event? is one client blocking the loop?)",
                 PATIENCE.as_secs()
             ),
-            (Err(e), None) => panic!("the server broke this client's connection ({e}) instead of echoing {line:?}"),
+            (Err(e), None) => panic!(
+                "the server broke this client's connection ({e}) instead of echoing {line:?}"
+            ),
         }
     }
 
@@ -465,13 +470,21 @@ fn clients_that_come_and_go_are_each_served_on_their_own_connection() {
         assert_eq!(third.echo("third\n"), "third\n", "the third client's line");
         second.hang_up();
         let mut fourth = Client::connect(addr);
-        assert_eq!(fourth.echo("fourth\n"), "fourth\n", "the fourth client's line");
+        assert_eq!(
+            fourth.echo("fourth\n"),
+            "fourth\n",
+            "the fourth client's line"
+        );
         assert_eq!(
             third.echo("third again\n"),
             "third again\n",
             "the third client, still connected when the fourth came, must still be served"
         );
-        assert_eq!(fourth.echo("fourth again\n"), "fourth again\n", "the fourth client's line");
+        assert_eq!(
+            fourth.echo("fourth again\n"),
+            "fourth again\n",
+            "the fourth client's line"
+        );
         drop((third, fourth));
         finish(server, &stats);
     });

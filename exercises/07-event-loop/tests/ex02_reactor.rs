@@ -315,7 +315,10 @@ fn readable_and_writable_wake_the_waker_of_their_latest_poll() {
         reactor.react(None).unwrap();
         theirs.write_all(b"now read").unwrap();
         reactor.react(None).unwrap();
-        for (dir, future) in [("writable", writable.latest()), ("readable", readable.latest())] {
+        for (dir, future) in [
+            ("writable", writable.latest()),
+            ("readable", readable.latest()),
+        ] {
             assert_eq!(
                 future.wakes(),
                 1,
@@ -367,9 +370,15 @@ fn a_wait_one_way_keeps_the_wait_the_other_way_armed() {
 /// The key and the descriptor of a registered socket, as its (given) `Debug` shows them.
 fn key_and_raw(io: &Async<TcpStream>) -> (String, String) {
     let text = format!("{io:?}");
-    let source = &text[text.find("source: Source {").expect("Async's Debug shows its source")..];
+    let source = &text[text
+        .find("source: Source {")
+        .expect("Async's Debug shows its source")..];
     let field = |name: &str| {
-        let start = source.find(&format!("{name}: ")).expect("Source's Debug shows it") + name.len() + 2;
+        let start = source
+            .find(&format!("{name}: "))
+            .expect("Source's Debug shows it")
+            + name.len()
+            + 2;
         source[start..]
             .split([',', ' ', '}'])
             .next()
@@ -432,12 +441,17 @@ fn react_wakes_after_releasing_its_locks() {
             *polled.lock().unwrap() = Some((ready, table.registrations()));
         });
         assert!(
-            ours.poll_readable(&mut Context::from_waker(&waker)).is_pending(),
+            ours.poll_readable(&mut Context::from_waker(&waker))
+                .is_pending(),
             "nothing to read yet: Pending"
         );
         theirs.write_all(b"hello").unwrap();
         reactor.react(None).unwrap();
-        assert_eq!(eager.wakes(), 1, "the task on the ready socket must be woken once");
+        assert_eq!(
+            eager.wakes(),
+            1,
+            "the task on the ready socket must be woken once"
+        );
         assert!(
             support::within_patience(|| seen.lock().unwrap().is_some()),
             "the woken task's poll never finished"

@@ -122,7 +122,10 @@ fn two_timers_with_the_same_deadline_both_fire() {
         let mut timers = Timers::default();
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
-        let ids = (timers.insert(at, first_waker), timers.insert(at, second_waker));
+        let ids = (
+            timers.insert(at, first_waker),
+            timers.insert(at, second_waker),
+        );
         assert_eq!(
             timers.len(),
             2,
@@ -208,7 +211,11 @@ fn a_sleep_waits_for_its_deadline_without_waking_itself() {
         );
         clock.advance(SECOND);
         reactor.turn(true).unwrap();
-        assert_eq!(wakes(&count), 1, "at 10 s the sleep's task must be woken once");
+        assert_eq!(
+            wakes(&count),
+            1,
+            "at 10 s the sleep's task must be woken once"
+        );
         assert!(
             nap.as_mut().poll(&mut cx).is_ready(),
             "woken at its deadline, the sleep must be ready"
@@ -279,7 +286,10 @@ fn a_sleep_wakes_the_waker_of_its_latest_poll() {
         let reactor = Reactor::with_clock(clock.clone()).unwrap();
         let mut nap = FreshWakers::new(sleep(&reactor, 3 * SECOND));
         for _ in 0..3 {
-            assert!(nap.poll().is_pending(), "before its deadline a sleep is Pending");
+            assert!(
+                nap.poll().is_pending(),
+                "before its deadline a sleep is Pending"
+            );
         }
         assert_eq!(
             reactor.timers(),
@@ -295,8 +305,16 @@ fn a_sleep_wakes_the_waker_of_its_latest_poll() {
              older one (latest, older): a sleep that keeps its first timer wakes a task \
              that no longer waits for it, and the one that does sleeps for ever"
         );
-        assert_eq!(nap.poll(), Poll::Ready(()), "woken at its deadline, the sleep is ready");
-        assert_eq!(reactor.timers(), 0, "a finished sleep leaves no timer behind");
+        assert_eq!(
+            nap.poll(),
+            Poll::Ready(()),
+            "woken at its deadline, the sleep is ready"
+        );
+        assert_eq!(
+            reactor.timers(),
+            0,
+            "a finished sleep leaves no timer behind"
+        );
     });
 }
 

@@ -490,7 +490,10 @@ fn no_interleaving_of_the_closure_s_thread_and_the_polls_loses_the_result() {
                 let mut poll =
                     |waker: &Waker| Pin::new(&mut blocking).poll(&mut Context::from_waker(waker));
                 if let Poll::Ready(value) = poll(&first) {
-                    assert_eq!(value, 42, "the future must be ready with the closure's result");
+                    assert_eq!(
+                        value, 42,
+                        "the future must be ready with the closure's result"
+                    );
                     return;
                 }
                 if poll(&latest).is_pending() {

@@ -45,7 +45,10 @@ static ENDED: Mutex<Vec<(SocketAddr, String)>> = Mutex::new(Vec::new());
 fn ended(addr: SocketAddr, wait: bool) -> Option<String> {
     let find = || {
         let ended = ENDED.lock().unwrap();
-        ended.iter().find(|(a, _)| *a == addr).map(|(_, o)| o.clone())
+        ended
+            .iter()
+            .find(|(a, _)| *a == addr)
+            .map(|(_, o)| o.clone())
     };
     if wait {
         within_patience(|| find().is_some());
@@ -255,7 +258,11 @@ fn a_client_gets_its_lines_back() {
     timeout(|| {
         let (addr, server) = start_server(1);
         let mut client = Client::connect(addr);
-        assert_eq!(client.echo("hello\n"), "hello\n", "the echo of a line is the line");
+        assert_eq!(
+            client.echo("hello\n"),
+            "hello\n",
+            "the echo of a line is the line"
+        );
         assert_eq!(
             client.echo("event loop\n"),
             "event loop\n",
@@ -281,7 +288,11 @@ fn twenty_clients_are_served_at_the_same_time() {
                     assert_eq!(client.echo(&first), first, "the echo of a line is the line");
                     meeting.meet();
                     let second = format!("client {id} says goodbye\n");
-                    assert_eq!(client.echo(&second), second, "the echo of a line is the line");
+                    assert_eq!(
+                        client.echo(&second),
+                        second,
+                        "the echo of a line is the line"
+                    );
                 });
             }
         });
@@ -298,7 +309,11 @@ fn silent_half_line_garbage_and_rude_clients_stop_no_one() {
         let mut half = std::net::TcpStream::connect(addr).unwrap();
         half.write_all(b"this line never ends").unwrap();
         let mut good = Client::connect(addr);
-        assert_eq!(good.echo("before\n"), "before\n", "the echo of a line is the line");
+        assert_eq!(
+            good.echo("before\n"),
+            "before\n",
+            "the echo of a line is the line"
+        );
 
         let mut garbage = std::net::TcpStream::connect(addr).unwrap();
         garbage.set_read_timeout(Some(PATIENCE)).unwrap();
@@ -462,7 +477,11 @@ fn a_write_to_a_slow_reader_waits_for_room_and_close_ends_the_stream() {
                 None
             };
             drop(stream);
-            (written.map(|()| total).map_err(|e| e.to_string()), read, spins)
+            (
+                written.map(|()| total).map_err(|e| e.to_string()),
+                read,
+                spins,
+            )
         })
     });
     let total = written.expect(
@@ -788,8 +807,14 @@ fn accept_read_and_write_wake_the_waker_of_their_latest_poll() {
         };
 
         let mut accept = FreshWakers::new(listener.accept());
-        assert!(accept.poll().is_pending(), "nobody is knocking: accept is Pending");
-        assert!(accept.poll().is_pending(), "nobody is knocking: accept is Pending");
+        assert!(
+            accept.poll().is_pending(),
+            "nobody is knocking: accept is Pending"
+        );
+        assert!(
+            accept.poll().is_pending(),
+            "nobody is knocking: accept is Pending"
+        );
         let mut peer = std::net::TcpStream::connect(addr).unwrap();
         turn();
         woke_latest("accept", accept.latest().wakes(), accept.stale_wakes());

@@ -47,7 +47,11 @@ fn an_order_takes_the_units_and_costs_their_price() {
             [Err(OrderError::OutOfStock)],
             "4 teas wanted, 3 left: out of stock"
         );
-        assert_eq!(shop.left("tea"), 3, "an order refused leaves the stock as it was");
+        assert_eq!(
+            shop.left("tea"),
+            3,
+            "an order refused leaves the stock as it was"
+        );
         assert_eq!(
             shop.lookups.get(),
             1,
