@@ -471,3 +471,45 @@ fn react_wakes_after_releasing_its_locks() {
         "polled after its wake, readable() must be Ready (and the reactor holds 1 socket)"
     );
 }
+
+#[test]
+fn react_with_no_timeout_sleeps_in_the_poller_until_an_event_comes() {
+    // The data is sent only once the reactor waits in the poller: react(None) must be
+    // asleep there, and come back with the event, not poll the OS and return empty.
+    let (woken, waits) = timeout(|| {
+        let reactor = Reactor::new().unwrap();
+        let (ours, mut theirs) = pair();
+        let ours = Async::new(&reactor, ours).unwrap();
+        let (counter, waker) = Counter::waker();
+        let mut readable = pin!(ours.readable());
+        assert!(
+            poll_once(readable.as_mut(), &waker).is_pending(),
+            "nothing to read yet: Pending"
+        );
+        let theirs_reactor = reactor.clone();
+        let sender = std::thread::spawn(move || {
+            let waiting = support::within_patience(|| theirs_reactor.is_waiting());
+            theirs.write_all(b"late").unwrap();
+            waiting
+        });
+        reactor.react(None).unwrap();
+        assert!(
+            sender.join().unwrap(),
+            "react(None) never waited in the poller: it must wait through wait_for_events"
+        );
+        (
+            counter.wakes(),
+            (reactor.waits(), reactor.non_blocking_waits()),
+        )
+    });
+    assert_eq!(
+        waits,
+        (1, 0),
+        "react(None) must wait in the poller once, with no timeout, until an event comes: \
+         (waits, zero-timeout waits)"
+    );
+    assert_eq!(
+        woken, 1,
+        "the event that ended the wait must wake the waiting task"
+    );
+}

@@ -357,3 +357,39 @@ fn a_deadline_less_than_a_millisecond_away_is_slept_for_not_polled_for() {
         );
     });
 }
+
+/// A waker that writes its name in a shared log when woken.
+struct Named(&'static str, Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+impl Wake for Named {
+    fn wake(self: Arc<Self>) {
+        self.1.lock().unwrap().push(self.0);
+    }
+}
+
+#[test]
+fn expired_timers_come_out_earliest_first_and_equal_deadlines_in_the_order_they_were_set() {
+    timeout(|| {
+        let start = Instant::now();
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let named = |name| Waker::from(Arc::new(Named(name, log.clone())));
+        let mut timers = Timers::default();
+        timers.insert(start + 2 * SECOND, named("2 s, set first"));
+        timers.insert(start + SECOND, named("1 s"));
+        timers.insert(start + 2 * SECOND, named("2 s, set third"));
+        timers.insert(start + 9 * SECOND, named("9 s"));
+        let expired = timers.take_expired(start + 5 * SECOND);
+        expired.into_iter().for_each(Waker::wake);
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["1 s", "2 s, set first", "2 s, set third"],
+            "take_expired must give the expired timers earliest first, and two equal \
+             deadlines in the order they were set (the map's order: deadline, then id)"
+        );
+        assert_eq!(
+            timers.len(),
+            1,
+            "the 9 s timer has not expired: it stays set"
+        );
+    });
+}

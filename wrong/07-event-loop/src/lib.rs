@@ -30,6 +30,7 @@ mutation!("ex02-event-disarms-other-way", ex02_reactor);
 mutation!("ex02-arms-only-own-direction", ex02_reactor);
 mutation!("ex02-key-is-the-descriptor", ex02_reactor);
 mutation!("ex02-wakes-under-the-locks", ex02_reactor);
+mutation!("ex02-react-never-blocks", ex02_reactor);
 
 // The timers are methods of the reactor, which only the reactor's crate may define: a
 // wrong 07.3 comes with the solution's reactor, unchanged, in this crate.
@@ -40,7 +41,8 @@ mutation!("ex02-wakes-under-the-locks", ex02_reactor);
     feature = "ex03-one-id",
     feature = "ex03-sleep-keeps-first-waker",
     feature = "ex03-timeout-in-whole-millis",
-    feature = "ex03-deadline-exclusive"
+    feature = "ex03-deadline-exclusive",
+    feature = "ex03-expired-latest-first"
 ))]
 pub mod ex02_reactor {
     include!(concat!(env!("OUT_DIR"), "/ex02_reactor.rs"));
@@ -52,6 +54,7 @@ mutation!("ex03-one-id", ex03_timers);
 mutation!("ex03-sleep-keeps-first-waker", ex03_timers);
 mutation!("ex03-timeout-in-whole-millis", ex03_timers);
 mutation!("ex03-deadline-exclusive", ex03_timers);
+mutation!("ex03-expired-latest-first", ex03_timers);
 
 mutation!("ex04-waker-does-not-notify", ex04_wakeups);
 mutation!("ex04-spinning-loop", ex04_wakeups);
