@@ -1,14 +1,14 @@
 //! Exercise 10.3: no async driver. SQLite's API (through `rusqlite`) blocks, so the
-//! database gets a thread of its own and the async side talks to it over a channel, each
-//! request carrying a oneshot for its answer. The page is `book/src/ch10-when-not/sqlite.md`.
+//! database gets a thread of its own and the async side talks to it over a bounded
+//! channel, each request carrying a oneshot for its answer. The page is
+//! `book/src/ch10-when-not/sqlite.md`.
 
 use std::fmt;
 use std::path::Path;
-use std::sync::mpsc;
 use std::thread;
 
 use rusqlite::Connection;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 // ANCHOR: given
 /// Given. What can go wrong with a request.
@@ -30,13 +30,19 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// Given. How many requests may wait in the queue for the database thread. A caller that
+/// finds the queue full waits in `call`, without blocking the loop, until the thread has
+/// taken a request and made room: under overload the callers slow down, and the queue's
+/// memory stays bounded.
+pub const CAPACITY: usize = 64;
 // ANCHOR_END: given
 
 /// A SQLite database behind a thread of its own.
 pub struct Store {
     // Add the fields the store needs: how requests reach the database thread (the
-    // sending half of a channel of boxed closures, for example), and how `shutdown`
-    // waits for that thread to finish.
+    // sending half of a bounded channel of boxed closures, for example), and how
+    // `shutdown` waits for that thread to finish.
 }
 
 impl Store {
@@ -47,17 +53,22 @@ impl Store {
     }
 
     /// Runs `query` on the database thread and waits (without blocking the loop) for its
-    /// answer. An SQLite error is returned to the caller; the store goes on serving.
+    /// answer. If [`CAPACITY`] requests are waiting already, first waits (the same way)
+    /// for room in the queue. An SQLite error is returned to the caller; the store goes on
+    /// serving.
     pub async fn call<T, Q>(&self, query: Q) -> Result<T, StoreError>
     where
         Q: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        todo!("send a job that answers through a oneshot, then await the oneshot")
+        todo!(
+            "send a job that answers through a oneshot (await the send: the queue is bounded), then await the oneshot"
+        )
     }
 
     /// Stops the store: every request sent before this is carried out, then the thread
-    /// ends and the database is closed. Returns once that is done.
+    /// ends and the database is closed. Returns once that is done: `Ok(())`, or
+    /// `Err(StoreError::Closed)` if the thread had died (a query panicked on it).
     pub async fn shutdown(self) -> Result<(), StoreError> {
         todo!("drop the sender, then wait for the thread without blocking the loop")
     }

@@ -2,6 +2,7 @@
 //! tasks, on plain threads and on rayon; then rayon's answer handed to async code through
 //! a oneshot channel. The page is `book/src/ch10-when-not/cpu-pool.md`.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
@@ -42,11 +43,15 @@ pub fn on_rayon(pool: &rayon::ThreadPool, items: Vec<u64>, f: fn(u64) -> u64) ->
 }
 
 /// The batch on `pool`, awaited from async code without blocking the loop: the pool
-/// does the work and sends the answers back through a oneshot channel.
+/// does the work and sends the answers back through a oneshot channel. If `f` panics, the
+/// panic reaches the caller with its own message, and the process goes on (a panic that
+/// escapes a closure given to `pool.spawn` makes rayon abort the process).
 pub async fn rayon_from_async(
     pool: Arc<rayon::ThreadPool>,
     items: Vec<u64>,
     f: fn(u64) -> u64,
 ) -> Vec<u64> {
-    todo!("spawn the work on the pool; it answers through a oneshot that you await")
+    todo!(
+        "spawn the work on the pool, catching its panic; it answers through a oneshot that you await"
+    )
 }

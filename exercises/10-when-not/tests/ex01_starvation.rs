@@ -65,9 +65,24 @@ fn the_job_gives_back_what_it_returned() {
 }
 
 #[test]
-#[should_panic(expected = "the job's own message")]
-fn a_panicking_job_panics_in_the_caller() {
-    real_time(|| off_the_loop(|| -> u32 { panic!("the job's own message") }));
+fn a_panicking_job_panics_in_the_caller_with_its_own_message() {
+    let outcome = std::panic::catch_unwind(|| {
+        real_time(|| off_the_loop(|| -> u32 { panic!("the job's own message") }))
+    });
+    let Err(payload) = outcome else {
+        panic!("the job panicked, but off_the_loop returned a value");
+    };
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned());
+    assert_eq!(
+        message.as_deref(),
+        Some("the job's own message"),
+        "the job panicked with \"the job's own message\", and the caller's panic said \
+         {message:?}: hand the job's own panic on (`std::panic::resume_unwind(error.into_panic())`), \
+         not a new panic about the JoinError"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::task::{Context, Poll};
 
-use ch10_when_not::ex03_sqlite::{Store, StoreError};
+use ch10_when_not::ex03_sqlite::{CAPACITY, Store, StoreError};
 use support::PATIENCE;
 use support::tokio::real_time;
 
@@ -239,4 +239,146 @@ async fn poll_once<F: Future>(mut future: Pin<&mut F>) {
         Poll::Ready(())
     })
     .await
+}
+
+#[test]
+fn a_caller_waits_for_room_when_the_queue_is_full_and_the_loop_goes_on() {
+    let path = fresh_db("bounded");
+    let check = path.clone();
+    let (gave_up, extra_polls) = real_time(move || async move {
+        let store = Arc::new(Store::open(&path).expect("the database should open"));
+        store.create_table().await.expect("create the table");
+        // The database thread takes a slow query off the queue and is busy with it...
+        let (started, has_started) = tokio::sync::oneshot::channel();
+        let (signal, wait) = mpsc::channel();
+        let gave_up = Arc::new(AtomicBool::new(false));
+        let slow = slow_query(wait, gave_up.clone());
+        let mut slow = Box::pin(store.call(move |db| {
+            let _ = started.send(());
+            slow(db)
+        }));
+        poll_once(slow.as_mut()).await;
+        has_started
+            .await
+            .expect("the slow query never started on the database thread");
+        // ...while CAPACITY writes fill the queue (each sends its request on its first
+        // poll and waits for its answer)...
+        let mut queued = Vec::new();
+        for n in 0..CAPACITY {
+            let store = store.clone();
+            let mut put = Box::pin(async move { store.put(&format!("key {n}"), "value").await });
+            poll_once(put.as_mut()).await;
+            queued.push(put);
+        }
+        // ...and one more caller comes. It must wait for room, parked, while the loop
+        // turns twenty times.
+        let polls = Arc::new(AtomicU64::new(0));
+        let extra = tokio::spawn(Counted {
+            inner: Box::pin({
+                let store = store.clone();
+                async move { store.put("one too many", "value").await }
+            }),
+            polls: polls.clone(),
+        });
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        let extra_polls = polls.load(Ordering::SeqCst);
+        // It gives up: a caller that was only waiting for room has sent nothing.
+        extra.abort();
+        let _ = extra.await;
+        let _ = signal.send(());
+        slow.await.expect("the slow query should succeed");
+        for put in queued {
+            put.await.expect("a queued put");
+        }
+        let store = Arc::into_inner(store).expect("every caller is done with the store");
+        store.shutdown().await.expect("shut down");
+        (gave_up.load(Ordering::SeqCst), extra_polls)
+    });
+    assert!(
+        !gave_up,
+        "the slow query waited for a signal that the event loop sends while the queue is \
+         full, and it never came: the caller that found the queue full blocked the loop's \
+         thread (a std `sync_channel`'s send does). Await the send of an async channel \
+         (`tokio::sync::mpsc`), so the caller parks and the loop goes on"
+    );
+    assert!(
+        extra_polls <= 2,
+        "the caller that found the queue full was polled {extra_polls} times over twenty \
+         turns of the loop: it should sleep until there is room (`send(..).await`), not try \
+         again and again"
+    );
+    let db = rusqlite::Connection::open(&check).expect("reopen the database");
+    let rows: i64 = db
+        .query_row("SELECT count(*) FROM kv", (), |row| row.get(0))
+        .expect("count the rows");
+    assert_eq!(
+        rows, CAPACITY as i64,
+        "while the database thread was busy, {CAPACITY} writes filled the queue and one more \
+         caller came, then gave up before there was room; the file holds {rows} rows, so that \
+         last write was queued anyway. The queue must hold at most CAPACITY requests: a \
+         caller beyond that waits in `call` (a bounded channel's `send(..).await`), instead \
+         of the queue growing for as long as the overload lasts"
+    );
+}
+
+#[test]
+fn shutdown_says_so_when_the_database_thread_has_died() {
+    let path = fresh_db("died");
+    let (answer, later, shutdown) = real_time(move || async move {
+        let store = Store::open(&path).expect("the database should open");
+        let answer = store
+            .call(|_| -> rusqlite::Result<()> { panic!("a query that panics") })
+            .await;
+        let later = store.call(|db| db.query_row("SELECT 1", (), |row| row.get::<_, i64>(0)));
+        let later = later.await;
+        (answer, later, store.shutdown().await)
+    });
+    assert!(
+        matches!(answer, Err(StoreError::Closed)),
+        "a query that panicked on the database thread can give no answer: its caller should \
+         get StoreError::Closed, got {answer:?}"
+    );
+    assert!(
+        matches!(later, Err(StoreError::Closed)),
+        "after the database thread died, a request should get StoreError::Closed, got \
+         {later:?}"
+    );
+    assert!(
+        matches!(shutdown, Err(StoreError::Closed)),
+        "the database thread died of a panic, and shutdown said {shutdown:?}: joining a \
+         thread that panicked gives an error, and shutdown must pass it on as \
+         StoreError::Closed, not swallow it"
+    );
+}
+
+#[test]
+fn the_database_thread_sleeps_while_there_is_nothing_to_do() {
+    let path = fresh_db("idle");
+    real_time(move || async move {
+        let store = Store::open(&path).expect("the database should open");
+        // A query runs on the database thread: it can say which thread that is.
+        let tid = store
+            .call(|_| Ok(support::sched::current_tid()))
+            .await
+            .expect("a query that only looks at its thread");
+        let parked = tokio::task::spawn_blocking(move || {
+            support::sched::assert_parks(
+                tid,
+                "the next request",
+                "Take the jobs with the channel's blocking receive (`blocking_recv`), which \
+                 sleeps until a job comes or every sender is gone.",
+            );
+        })
+        .await;
+        if let Err(failure) = parked {
+            std::panic::resume_unwind(failure.into_panic());
+        }
+        store
+            .create_table()
+            .await
+            .expect("a request after a quiet time");
+        store.shutdown().await.expect("shut down");
+    });
 }

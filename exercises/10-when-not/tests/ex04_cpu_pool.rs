@@ -7,8 +7,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
+use std::thread::{self, ThreadId};
 
 use ch10_when_not::ex04_cpu_pool::{on_rayon, on_tasks, on_threads, rayon_from_async, work};
 use support::{Rendezvous, timeout};
@@ -205,3 +206,209 @@ fn the_loop_runs_while_rayon_works_and_the_caller_sleeps() {
          sleep until rayon sends the answer (a oneshot), not look again and again"
     );
 }
+
+/// A pool of three threads named "the test's pool N": three, unlike this machine's count
+/// of cores (and so unlike rayon's global pool), and named, so that a test sees which
+/// pool ran the work.
+fn named_pool() -> Arc<rayon::ThreadPool> {
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .thread_name(|i| format!("the test's pool {i}"))
+            .build()
+            .expect("a rayon pool"),
+    )
+}
+
+/// The names of the threads that ran the items, per test (`fn` pointers cannot capture).
+static RAN_ON_RAYON: Mutex<Vec<Option<String>>> = Mutex::new(Vec::new());
+static RAN_FROM_ASYNC: Mutex<Vec<Option<String>>> = Mutex::new(Vec::new());
+
+fn where_it_ran(log: &Mutex<Vec<Option<String>>>) {
+    log.lock()
+        .unwrap()
+        .push(thread::current().name().map(String::from));
+}
+
+fn not_on_the_pool(log: &Mutex<Vec<Option<String>>>) -> Vec<Option<String>> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|name| !name.as_deref().unwrap_or("").starts_with("the test's pool"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_batch_runs_on_the_pool_it_is_given() {
+    let (by_rayon, from_async) = timeout(|| {
+        let pool = named_pool();
+        let by_rayon = on_rayon(&pool, (1..=12).collect(), |item| {
+            where_it_ran(&RAN_ON_RAYON);
+            item * 3
+        });
+        let from_async = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(rayon_from_async(pool, (1..=12).collect(), |item| {
+                where_it_ran(&RAN_FROM_ASYNC);
+                item * 5
+            }));
+        (by_rayon, from_async)
+    });
+    assert_eq!(
+        by_rayon,
+        (1..=12).map(|item| item * 3).collect::<Vec<_>>(),
+        "on_rayon: every item's answer, in the items' order"
+    );
+    assert_eq!(
+        from_async,
+        (1..=12).map(|item| item * 5).collect::<Vec<_>>(),
+        "rayon_from_async: every item's answer, in the items' order"
+    );
+    for (function, log) in [
+        ("on_rayon", &RAN_ON_RAYON),
+        ("rayon_from_async", &RAN_FROM_ASYNC),
+    ] {
+        let elsewhere = not_on_the_pool(log);
+        assert!(
+            elsewhere.is_empty(),
+            "{function} was given a pool whose threads are named \"the test's pool N\", but \
+             {} of 12 items ran on other threads ({:?}): a parallel iterator outside \
+             `pool.install` runs on rayon's global pool, not on the pool it was given",
+            elsewhere.len(),
+            elsewhere
+                .first()
+                .cloned()
+                .flatten()
+                .unwrap_or("a thread with no name".into())
+        );
+    }
+}
+
+/// Which thread ran each item of `on_threads`, per test.
+static SHARES: Mutex<Vec<(u64, ThreadId)>> = Mutex::new(Vec::new());
+
+#[test]
+fn each_thread_takes_one_contiguous_share_and_there_are_exactly_as_many_as_asked() {
+    let answers = timeout(|| {
+        on_threads((0..5).collect(), 2, |item| {
+            SHARES.lock().unwrap().push((item, thread::current().id()));
+            item + 100
+        })
+    });
+    assert_eq!(
+        answers,
+        vec![100, 101, 102, 103, 104],
+        "on_threads: every item's answer, in the items' order"
+    );
+    let mut shares: Vec<(ThreadId, Vec<u64>)> = Vec::new();
+    for (item, thread) in SHARES.lock().unwrap().iter().copied() {
+        match shares.iter_mut().find(|(t, _)| *t == thread) {
+            Some((_, items)) => items.push(item),
+            None => shares.push((thread, vec![item])),
+        }
+    }
+    let mut items: Vec<Vec<u64>> = shares.into_iter().map(|(_, items)| items).collect();
+    for share in &mut items {
+        share.sort();
+    }
+    items.sort();
+    let contiguous = items
+        .iter()
+        .all(|share| share.windows(2).all(|pair| pair[1] == pair[0] + 1));
+    assert!(
+        items.len() == 2 && contiguous,
+        "5 items on 2 threads: the items ran in these groups, one per thread: {items:?}. \
+         Exactly 2 threads, each with one contiguous share ([0, 1, 2] and [3, 4]): a share \
+         of 5 / 2 = 2 items, rounded down, makes 3 shares, so 3 threads (round up: \
+         `div_ceil`), and dealing the items out in turn makes shares that are not contiguous"
+    );
+}
+
+const CHILD: &str = "CH10_POOL_PANIC_CHILD";
+
+/// The child's side: a batch whose second item panics, on a pool with rayon's default
+/// panic handler (which aborts the process), awaited in a task; then a batch that works.
+fn panicking_batch() {
+    let said = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = two_thread_pool();
+            let batch = tokio::spawn(rayon_from_async(pool.clone(), vec![1, 2, 3], |item| {
+                if item == 2 {
+                    panic!("item 2 is bad");
+                }
+                item
+            }));
+            let said = match batch.await {
+                Ok(answers) => format!("no panic: {answers:?}"),
+                Err(failed) if failed.is_panic() => {
+                    let payload = failed.into_panic();
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic that is not a message".into())
+                }
+                Err(failed) => format!("{failed}"),
+            };
+            let after = rayon_from_async(pool, vec![4, 5], |item| item * 10).await;
+            format!("{said} / after: {after:?}")
+        });
+    println!("\nthe caller saw: {said}");
+}
+
+#[test]
+fn a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on() {
+    if std::env::var_os(CHILD).is_some() {
+        timeout(panicking_batch);
+        return;
+    }
+    let (status, output) = timeout(|| {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .output()
+            .expect("run this test again as a child process");
+        (out.status, String::from_utf8_lossy(&out.stdout).to_string())
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            status.signal() != Some(SIGABRT),
+            "the process aborted when an item of the batch panicked on the pool: a panic that \
+             escapes a closure given to `pool.spawn` goes to rayon's panic handler, and by \
+             default that aborts the process, every connection of a service with it. Catch \
+             it in the closure (`std::panic::catch_unwind`), send it through the oneshot \
+             like the answers, and raise it again in the caller (`resume_unwind`)"
+        );
+    }
+    let saw = output
+        .lines()
+        .find_map(|line| line.split_once("the caller saw: "))
+        .map(|(_, saw)| saw.to_string());
+    assert!(
+        status.success(),
+        "the process that ran a panicking batch ended with {status} (the caller saw: \
+         {saw:?}); it must go on after one bad batch"
+    );
+    assert_eq!(
+        saw.as_deref(),
+        Some("item 2 is bad / after: [40, 50]"),
+        "item 2 panicked with \"item 2 is bad\": the task that awaited rayon_from_async must \
+         fail with that same panic (raise the caught panic again with \
+         `std::panic::resume_unwind`, not a new one of yours), and the pool must go on \
+         serving the next batch"
+    );
+}
+
+/// The signal of an abort (6 on every Unix the course runs on).
+#[cfg(unix)]
+const SIGABRT: i32 = 6;

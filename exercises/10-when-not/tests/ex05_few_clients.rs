@@ -6,11 +6,11 @@
 //! while the first is still connected. A reply that never comes fails after the course's
 //! patience, with a message that says which reply it was.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::thread::{self, JoinHandle};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 
 use ch10_when_not::ex05_few_clients::{serve_async, serve_blocking};
+use support::sched::{Watched, assert_parks, spawn_watched};
 use support::{PATIENCE, timeout};
 
 #[derive(Clone, Copy, Debug)]
@@ -21,11 +21,12 @@ enum Version {
 
 const BOTH: [Version; 2] = [Version::Async, Version::Blocking];
 
-/// Starts `version` on a fresh loopback port for `clients` clients.
-fn start(version: Version, clients: usize) -> (SocketAddr, JoinHandle<std::io::Result<()>>) {
+/// Starts `version` on a fresh loopback port for `clients` clients, on a thread of its
+/// own whose kernel id the test knows.
+fn start(version: Version, clients: usize) -> (SocketAddr, Watched<std::io::Result<()>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let addr = listener.local_addr().unwrap();
-    let server = thread::spawn(move || match version {
+    let server = spawn_watched("the line server", move || match version {
         Version::Async => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -84,8 +85,8 @@ impl Client {
     }
 }
 
-fn finish(version: Version, server: JoinHandle<std::io::Result<()>>) {
-    let outcome = server.join().expect("the server panicked");
+fn finish(version: Version, server: Watched<std::io::Result<()>>) {
+    let outcome = server.thread.join().expect("the server panicked");
     assert!(
         outcome.is_ok(),
         "{version:?} version: once every client had hung up, serve should return Ok, got \
@@ -161,6 +162,126 @@ fn a_client_that_hangs_up_mid_line_does_not_stop_the_others() {
             assert_eq!(stayer.reply(), "WHOLE LINE", "{version:?} version");
             drop(stayer);
             finish(version, server);
+        }
+    });
+}
+
+#[test]
+fn the_server_waits_asleep_until_every_client_has_hung_up() {
+    timeout(|| {
+        for version in BOTH {
+            let (addr, server) = start(version, 2);
+            let mut first = Client::connect(addr, version, "first");
+            first.send(b"one\n");
+            assert_eq!(first.reply(), "ONE", "{version:?} version");
+            let mut second = Client::connect(addr, version, "second");
+            second.send(b"two\n");
+            assert_eq!(second.reply(), "TWO", "{version:?} version");
+            // Both clients are accepted, connected and quiet: serve must not return yet,
+            // and it waits for them asleep.
+            assert_parks(
+                server.tid,
+                &format!(
+                    "its two clients to hang up ({version:?} version: serve must return only \
+                     once every client has hung up, so it joins their threads first)"
+                ),
+                "Join every client's thread: `std::thread::scope` does it for you, asleep.",
+            );
+            drop(first);
+            second.send(b"still here\n");
+            assert_eq!(second.reply(), "STILL HERE", "{version:?} version");
+            drop(second);
+            finish(version, server);
+        }
+    });
+}
+
+#[test]
+fn a_line_cut_off_by_a_hang_up_gets_no_answer() {
+    timeout(|| {
+        for version in BOTH {
+            let (addr, server) = start(version, 1);
+            let mut client = Client::connect(addr, version, "only");
+            client.send(b"whole\nhalf a li");
+            // The client stops sending (and still listens): the half line will never end.
+            client.write.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(client.reply(), "WHOLE", "{version:?} version");
+            let mut rest = String::new();
+            let _ = client.read.read_to_string(&mut rest);
+            assert_eq!(
+                rest, "",
+                "{version:?} version: a line that the client cut off by hanging up (no `\\n`) \
+                 gets no answer, as in the async version; the server answered {rest:?}"
+            );
+            finish(version, server);
+        }
+    });
+}
+
+#[test]
+fn each_line_gets_one_answer_however_the_bytes_arrive() {
+    timeout(|| {
+        for version in BOTH {
+            let (addr, server) = start(version, 1);
+            let mut client = Client::connect(addr, version, "only");
+            let me = client.write.local_addr().unwrap();
+            // Half a line, read by the server on its own before the rest is sent (the
+            // kernel's table of sockets shows when; Linux only)...
+            client.send(b"hel");
+            if let Some(read) = support::tcp_table::wait_until_read(me, addr) {
+                assert!(
+                    read,
+                    "the server never read the first bytes the client sent"
+                );
+            }
+            client.send(b"lo\n");
+            assert_eq!(
+                client.reply(),
+                "HELLO",
+                "{version:?} version: \"hel\" and \"lo\\n\" are one line, sent in two pieces \
+                 (and read in two): they get one answer. Answer lines, not reads: \
+                 `read_until(b'\\n', ..)` gathers a line whatever the pieces"
+            );
+            // ...and three lines in one piece, one of them not UTF-8.
+            client.send(b"one\n\xff\ntwo\n");
+            for expected in ["ONE", "ERR not UTF-8", "TWO"] {
+                assert_eq!(
+                    client.reply(),
+                    expected,
+                    "{version:?} version: \"one\", a line that is not UTF-8 and \"two\", sent \
+                     in one piece, get one answer each, in order"
+                );
+            }
+            drop(client);
+            finish(version, server);
+        }
+    });
+}
+
+#[test]
+fn a_client_that_resets_its_connection_ends_only_itself() {
+    timeout(|| {
+        for version in BOTH {
+            let (addr, server) = start(version, 2);
+            let mut rude = Client::connect(addr, version, "rude");
+            rude.send(b"one\n");
+            // The answer arrives and is left unread: closing a socket with unread bytes
+            // resets the connection, so the server's next read of it fails.
+            let mut peek = [0u8; 1];
+            rude.write.peek(&mut peek).expect("the answer arrives");
+            drop(rude);
+            let mut polite = Client::connect(addr, version, "polite");
+            polite.send(b"two\n");
+            assert_eq!(polite.reply(), "TWO", "{version:?} version");
+            drop(polite);
+            let outcome = server.thread.join().expect("the server panicked");
+            assert!(
+                outcome.is_ok(),
+                "{version:?} version: one client reset its connection, the other hung up \
+                 politely, and serve returned {outcome:?}: an error on one client's \
+                 connection ends that client only (the async version ignores it), and serve \
+                 returns Ok once every client has hung up"
+            );
         }
     });
 }

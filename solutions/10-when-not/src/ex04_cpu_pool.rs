@@ -2,6 +2,7 @@
 //! tasks, on plain threads and on rayon; then rayon's answer handed to async code through
 //! a oneshot channel. The page is `book/src/ch10-when-not/cpu-pool.md`.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
@@ -68,7 +69,9 @@ pub fn on_rayon(pool: &rayon::ThreadPool, items: Vec<u64>, f: fn(u64) -> u64) ->
 }
 
 /// The batch on `pool`, awaited from async code without blocking the loop: the pool
-/// does the work and sends the answers back through a oneshot channel.
+/// does the work and sends the answers back through a oneshot channel. If `f` panics, the
+/// panic reaches the caller with its own message, and the process goes on (a panic that
+/// escapes a closure given to `pool.spawn` makes rayon abort the process).
 pub async fn rayon_from_async(
     pool: Arc<rayon::ThreadPool>,
     items: Vec<u64>,
@@ -78,8 +81,17 @@ pub async fn rayon_from_async(
     let worker = pool.clone();
     // `spawn` returns at once; the closure runs on a pool thread.
     pool.spawn(move || {
-        let _ = answer.send(on_rayon(&worker, items, f));
+        // Nobody joins a spawned closure, so a panic that escaped it would go to the
+        // pool's panic handler, and without one rayon aborts the whole process. Catch it
+        // here and send it like the answers: as a value.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| on_rayon(&worker, items, f)));
+        let _ = answer.send(outcome);
     });
-    // If the work panics, the sender is dropped without a value.
-    answers.await.expect("the batch panicked on the pool")
+    let answered = answers.await;
+    match answered.expect("the pool dropped the batch without running it") {
+        Ok(answers) => answers,
+        // The batch panicked on the pool: raise that same panic here, in the caller's
+        // task, where it is the caller's to handle (a tokio task's JoinError, say).
+        Err(panicked) => panic::resume_unwind(panicked),
+    }
 }
