@@ -212,6 +212,8 @@ pub struct Binary {
     /// The path cargo printed, e.g. `../../exercises/01-sync/tests/ex01_sequence.rs`.
     pub path: String,
     pub tests: Vec<TestResult>,
+    /// Tests that did not run on this system (`#[ignore]`d for its target), by name.
+    pub ignored: Vec<String>,
     /// libtest printed its summary line: the binary ran to the end.
     pub finished: bool,
     /// The binary died by a signal: what to tell the learner (the signal, the test that
@@ -295,7 +297,11 @@ pub fn parse_test_output(text: &str) -> Vec<Binary> {
             let passed = match outcome.trim() {
                 "ok" => true,
                 "FAILED" => false,
-                _ => continue, // ignored, bench
+                ignored if ignored.starts_with("ignored") => {
+                    binary.ignored.push(name.to_string());
+                    continue;
+                }
+                _ => continue, // bench
             };
             binary.tests.push(TestResult {
                 name: name.to_string(),
@@ -331,6 +337,18 @@ pub fn compile_errors(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_ignored_on_this_system_is_neither_passed_nor_failed() {
+        let text = "     Running tests/ex05_switch.rs (target/debug/deps/ex05_switch-1)\n\n\
+                    running 2 tests\n\
+                    test a_switch ... ignored, no hand-written context switch for this target\n\
+                    test b_switch ... ignored\n\n\
+                    test result: ok. 0 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out\n";
+        let binaries = parse_test_output(text);
+        assert_eq!(binaries[0].tests, []);
+        assert_eq!(binaries[0].ignored, ["a_switch", "b_switch"]);
+    }
 
     const SAMPLE: &str = "\
    Compiling ch01-sync v0.1.0

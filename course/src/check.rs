@@ -218,13 +218,15 @@ fn checked(module: &str, ran: Captured) -> Checked {
     // libtest prints no "Running" line of its own: add the one cargo would have printed.
     let text = format!("     Running tests/{module}.rs\n{}", ran.text);
     let binary = cargo::parse_test_output(&text).pop().unwrap_or_default();
-    let raw_tail = (binary.tests.is_empty() && !ran.text.trim().is_empty()).then(|| {
+    let nothing_ran = binary.tests.is_empty() && binary.ignored.is_empty();
+    let raw_tail = (nothing_ran && !ran.text.trim().is_empty()).then(|| {
         let lines: Vec<&str> = ran.text.lines().collect();
         lines[lines.len().saturating_sub(15)..].join("\n")
     });
     let outcome = if ran.timed_out {
         Outcome::TimedOut(binary)
-    } else if ran.success && binary.finished && !binary.tests.is_empty() && binary.failed() == 0 {
+    } else if ran.success && binary.finished && !nothing_ran && binary.failed() == 0 {
+        // (Tests ignored for this system count as nothing to do: see `ui::report`.)
         Outcome::Solved(binary)
     } else {
         Outcome::Failing(binary)

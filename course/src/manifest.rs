@@ -63,14 +63,25 @@ pub struct Wrong {
 }
 
 impl Wrong {
-    /// The values `only_on` may take: operating systems (`std::env::consts::OS`) and
-    /// processors (`std::env::consts::ARCH`).
-    pub const SYSTEMS: [&'static str; 5] = ["linux", "macos", "windows", "x86_64", "aarch64"];
+    /// The words `only_on` is made of: operating systems (`std::env::consts::OS`), `unix`
+    /// (Linux or macOS) and processors (`std::env::consts::ARCH`). Several, joined by
+    /// `-`, must all hold: `unix-x86_64` is x86_64 on Linux or macOS.
+    pub const SYSTEMS: [&'static str; 6] =
+        ["linux", "macos", "windows", "unix", "x86_64", "aarch64"];
+
+    /// Whether every word of `only_on` is one of [`Wrong::SYSTEMS`].
+    pub fn only_on_is_valid(only_on: &str) -> bool {
+        only_on.split('-').all(|word| Self::SYSTEMS.contains(&word))
+    }
 
     /// Whether the tests can catch this wrong answer on the system running now.
     pub fn caught_here(&self) -> bool {
         self.only_on.as_deref().is_none_or(|only| {
-            only == std::env::consts::OS || only == std::env::consts::ARCH
+            only.split('-').all(|word| {
+                word == std::env::consts::OS
+                    || word == std::env::consts::ARCH
+                    || (word == "unix" && cfg!(unix))
+            })
         })
     }
 }
@@ -327,5 +338,20 @@ mod tests {
         ));
         assert_eq!(here.checked_less_here(), None);
         assert_eq!(exercise("").checked_less_here(), None);
+    }
+
+    #[test]
+    fn only_on_may_join_a_system_and_a_processor() {
+        let wrong = |only: &str| Wrong {
+            feature: "f".into(),
+            why: "w".into(),
+            only_on: Some(only.into()),
+        };
+        let here = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
+        assert!(wrong(&here).caught_here());
+        assert!(!wrong("windows-aarch64").caught_here() || here == "windows-aarch64");
+        assert_eq!(wrong("unix").caught_here(), cfg!(unix));
+        assert!(Wrong::only_on_is_valid("unix-x86_64"));
+        assert!(!Wrong::only_on_is_valid("linux-sparc"));
     }
 }

@@ -74,7 +74,21 @@ pub fn report(outcome: &Outcome) -> Vec<String> {
     match outcome {
         Outcome::Solved(binary) => {
             lines.extend(test_lines(binary));
-            lines.push(green(&format!("All {} tests pass.", binary.tests.len())));
+            if binary.tests.is_empty() {
+                lines.push(yellow(&format!(
+                    "None of its {} tests runs on this system (they are ignored for it: \
+                     see the exercise's page). Nothing to check here; move on.",
+                    binary.ignored.len()
+                )));
+            } else {
+                lines.push(green(&format!("All {} tests pass.", binary.tests.len())));
+            }
+            if !binary.tests.is_empty() && !binary.ignored.is_empty() {
+                lines.push(dim(&format!(
+                    "({} more do not run on this system.)",
+                    binary.ignored.len()
+                )));
+            }
         }
         Outcome::Failing(binary) => {
             lines.extend(test_lines(binary));

@@ -321,7 +321,7 @@ fn check_exercise(
             ));
         }
         if let Some(os) = &wrong.only_on
-            && !course::manifest::Wrong::SYSTEMS.contains(&os.as_str())
+            && !course::manifest::Wrong::only_on_is_valid(os)
         {
             found.push(format!(
                 "the wrong answer `{}` of {id} is for `only_on = \"{os}\"`, which is not one of {:?}",
@@ -1179,7 +1179,8 @@ pub fn judge_stubs(
             ));
             continue;
         };
-        if binary.tests.is_empty() {
+        // Tests ignored for this system (05.5's switch off Unix) are not there to fail.
+        if binary.tests.is_empty() && binary.ignored.is_empty() {
             found.push(format!("{} has no tests in tests/{module}.rs", exercise.id));
         }
         for test in binary.tests.iter().filter(|t| t.passed) {
