@@ -116,6 +116,10 @@ fn a_missing_program_is_an_error_not_a_panic() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "reads the thread's state in /proc, which only Linux has"
+)]
 fn the_parent_sleeps_while_it_waits_for_the_child_to_exit() {
     // The child here answers, closes its stdout, and then waits for the test's word
     // before it exits. Meanwhile `ask_child` has read the whole answer and has nothing to

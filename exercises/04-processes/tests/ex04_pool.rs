@@ -226,6 +226,10 @@ fn a_job_that_crashed_its_worker_fails_without_being_tried_again() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "reads the thread's state in /proc, which only Linux has"
+)]
 fn run_sleeps_while_it_waits_for_the_workers() {
     // One worker holds a `wait-for` job until the test signals. Meanwhile the feeder
     // threads wait in `ask` and `run` waits for its feeder threads: all of that must be
@@ -312,6 +316,10 @@ fn an_empty_batch_gives_no_results() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "reads the thread's state in /proc, which only Linux has"
+)]
 fn shutdown_sleeps_while_it_waits_for_a_worker_to_exit() {
     // The worker here is a child that, once its stdin is closed, waits for the test's word
     // before it exits. `shutdown` has closed the pipes and has nothing to do but wait, and

@@ -540,6 +540,10 @@ fn the_reactor_keeps_working_after_thousands_of_waits() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "reads the thread's state in /proc, which only Linux has"
+)]
 fn a_green_server_with_nothing_to_do_sleeps_in_the_poller() {
     // When every green thread waits for a socket, the OS thread has nothing to do but
     // wait in `Reactor::poll`, and it must wait asleep, in the poller. (Linux only: the
