@@ -488,3 +488,64 @@ fn idle_connections_stay_open_while_the_active_clients_run() {
         );
     });
 }
+
+/// An echo server that holds back every first echo until the test opens the gate (or the
+/// patience runs out).
+fn gated_server() -> (SocketAddr, Arc<(Mutex<bool>, std::sync::Condvar)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().unwrap();
+    let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+    let shared = gate.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let gate = shared.clone();
+            thread::spawn(move || {
+                let mut first = [0u8; 1];
+                if stream.peek(&mut first).is_err() {
+                    return;
+                }
+                let (open, opened) = &*gate;
+                let open = open.lock().unwrap();
+                let _ = opened.wait_timeout_while(open, PATIENCE, |open| !*open);
+                serve(stream, Behaviour::Echo);
+            });
+        }
+    });
+    (addr, gate)
+}
+
+#[test]
+fn run_waits_for_its_clients_asleep() {
+    timeout(|| {
+        let (addr, gate) = gated_server();
+        let plan = Plan {
+            active: 2,
+            requests: 2,
+            io_timeout: Duration::from_secs(60),
+            time_limit: Duration::from_secs(60),
+            ..Plan::new(addr)
+        };
+        let running = support::sched::spawn_watched("run", move || run(&plan));
+        support::sched::assert_parks(
+            running.tid,
+            "its active clients (the server holds back their echoes)",
+            "Join the clients' threads (a `thread::scope` joins them at its end), which sleeps \
+             until they are done.",
+        );
+        let (open, opened) = &*gate;
+        *open.lock().unwrap() = true;
+        opened.notify_all();
+        let report = running
+            .thread
+            .join()
+            .expect("run panicked")
+            .expect("a loopback plan must be accepted");
+        assert_eq!(
+            report.active.completed,
+            4,
+            "2 clients × 2 requests, once the server answered: {}",
+            summary(&report)
+        );
+    });
+}

@@ -412,3 +412,54 @@ fn a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on() {
 /// The signal of an abort (6 on every Unix the course runs on).
 #[cfg(unix)]
 const SIGABRT: i32 = 6;
+
+/// Lets the items of `waits_for_release` finish.
+static RELEASE_TASKS: AtomicBool = AtomicBool::new(false);
+static RELEASE_THREADS: AtomicBool = AtomicBool::new(false);
+
+fn released(flag: &AtomicBool, item: u64) -> u64 {
+    assert!(
+        support::within_patience(|| flag.load(Ordering::SeqCst)),
+        "the test never let the batch finish"
+    );
+    item * 7
+}
+
+#[test]
+fn the_caller_waits_asleep_while_tasks_or_threads_work() {
+    timeout(|| {
+        // The batch's items wait until the test lets them go; meanwhile the thread that
+        // called on_tasks (in block_on) or on_threads has nothing to do but wait.
+        let tasks = support::sched::spawn_watched("on_tasks' caller", || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap()
+                .block_on(on_tasks(vec![1, 2], |item| released(&RELEASE_TASKS, item)))
+        });
+        support::sched::assert_parks(
+            tasks.tid,
+            "the tasks of the batch (on_tasks, awaited in block_on)",
+            "Await each JoinHandle: the caller's task sleeps until that task is done (a loop \
+             on `is_finished()` with `yield_now()` keeps the thread busy).",
+        );
+        RELEASE_TASKS.store(true, Ordering::SeqCst);
+        let by_tasks = tasks.thread.join().expect("on_tasks panicked");
+        let threads = support::sched::spawn_watched("on_threads' caller", || {
+            on_threads(vec![1, 2], 2, |item| released(&RELEASE_THREADS, item))
+        });
+        support::sched::assert_parks(
+            threads.tid,
+            "the threads of the batch (on_threads)",
+            "Join the threads (a `thread::scope` joins them at its end), which sleeps until \
+             they are done.",
+        );
+        RELEASE_THREADS.store(true, Ordering::SeqCst);
+        let by_threads = threads.thread.join().expect("on_threads panicked");
+        assert_eq!(
+            (by_tasks, by_threads),
+            (vec![7, 14], vec![7, 14]),
+            "on_tasks and on_threads: every item's answer, in the items' order"
+        );
+    });
+}

@@ -17,6 +17,7 @@ mutation!("ex01-no-loopback-check", ex01_loadgen);
 mutation!("ex01-clients-one-at-a-time", ex01_loadgen);
 mutation!("ex01-idle-closed-early", ex01_loadgen);
 mutation!("ex01-active-spread", ex01_loadgen);
+mutation!("ex01-polls-for-the-clients", ex01_loadgen);
 
 mutation!("ex02-spins", ex02_accept);
 mutation!("ex02-gives-up", ex02_accept);

@@ -47,6 +47,8 @@ mutation!("ex04-rayon-global-pool", ex04_cpu_pool);
 mutation!("ex04-threads-floor-share", ex04_cpu_pool);
 mutation!("ex04-panic-aborts-the-process", ex04_cpu_pool);
 mutation!("ex04-panic-replaced", ex04_cpu_pool);
+mutation!("ex04-tasks-spin-on-the-handles", ex04_cpu_pool);
+mutation!("ex04-threads-poll-for-the-end", ex04_cpu_pool);
 
 mutation!("ex05-one-client-at-a-time", ex05_few_clients);
 mutation!("ex05-text-lines-only", ex05_few_clients);
