@@ -79,8 +79,8 @@ pub fn rerun(child: &str) -> (std::process::Output, String) {
         .env("RUST_BACKTRACE", "0")
         .output()
         .expect("the test binary can run itself");
-    let text = (String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr))
-        .into_owned();
+    let text =
+        (String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr)).into_owned();
     if !text.contains("running 1 test") {
         panic!("the test `{test}` could not run again in a child process:\n{text}");
     }

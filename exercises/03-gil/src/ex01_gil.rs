@@ -2,7 +2,8 @@
 //!
 //! Book: `book/src/ch03-gil/the-lock.md`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 // ANCHOR: gil
 /// The global interpreter lock of a toy interpreter.
@@ -14,6 +15,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub struct Gil {
     /// Guards no data of its own: what it protects is "the right to run an instruction".
     lock: Mutex<()>,
+    /// How many times it has been taken: each `acquire` starts a new turn. The tests read
+    /// it (with `is_held`) to see when your threads take and let go of the GIL.
+    turns: AtomicU64,
 }
 // ANCHOR_END: gil
 
@@ -32,9 +36,21 @@ impl Gil {
     pub fn acquire(&self) -> GilGuard<'_> {
         // The lock guards no data, so a thread that panicked while holding it left nothing
         // half-done: a poisoned lock is still a good lock.
-        GilGuard {
-            _held: self.lock.lock().unwrap_or_else(PoisonError::into_inner),
-        }
+        let held = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.turns.fetch_add(1, Ordering::SeqCst);
+        GilGuard { _held: held }
+    }
+
+    /// Whether some thread holds the GIL right now. (CPython's `PyGILState_Check` asks
+    /// whether the calling thread does.)
+    pub fn is_held(&self) -> bool {
+        matches!(self.lock.try_lock(), Err(TryLockError::WouldBlock))
+    }
+
+    /// How many times the GIL has been taken so far: a thread that lets go of it and takes
+    /// it again starts a new turn.
+    pub fn turns(&self) -> u64 {
+        self.turns.load(Ordering::SeqCst)
     }
 }
 
@@ -61,7 +77,8 @@ pub trait Program: Send {
 /// results in the order of `programs`.
 ///
 /// A thread holds the GIL for each instruction it runs and lets go of it in between, so
-/// that the other threads get their turns between any two instructions.
+/// that the other threads get their turns between any two instructions. If a program
+/// panics, this panics with that panic (its message intact), once every thread has ended.
 pub fn run_threads(gil: &Gil, programs: Vec<Box<dyn Program>>) -> Vec<u64> {
     todo!("a thread per program; each instruction runs while that thread holds the GIL")
 }

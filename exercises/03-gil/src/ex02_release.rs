@@ -34,7 +34,8 @@ pub trait Program: Send {
 /// A thread holds the GIL while it runs bytecode. When an instruction hands back a
 /// [`BlockingCall`], the thread releases the GIL, makes the call, and takes the GIL back
 /// before its next instruction: the waits of several threads overlap, their bytecode
-/// never does.
+/// never does. If a program panics, this panics with that panic (its message intact),
+/// once every thread has ended.
 pub fn run_threads(gil: &Gil, programs: Vec<Box<dyn Program>>) -> Vec<u64> {
     todo!("as in 03.1, but what should a thread hold while a `BlockingCall` runs?")
 }

@@ -2,7 +2,9 @@
 //!
 //! Book: `book/src/ch03-gil/switch-interval.md`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+// The GIL's locks come from the chapter's `sync` (std's own): the tests also run `FairGil`
+// under loom, a model checker that swaps in its own and tries every interleaving.
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// Programs and their steps, as in exercise 03.1: `Step::Ran` or `Step::Done(result)`.
 pub use crate::ex01_gil::{Program, Step};
@@ -93,6 +95,8 @@ impl FairGil {
 /// A thread holds the GIL while it runs bytecode, and after every `interval` instructions
 /// it releases the GIL and asks for it again, so that the waiting threads get a turn
 /// first: CPython's `sys.setswitchinterval`, counted in instructions instead of time.
+/// If a program panics, this panics with that panic (its message intact), once every
+/// thread has ended.
 pub fn run_threads(gil: &FairGil, programs: Vec<Box<dyn Program>>, interval: usize) -> Vec<u64> {
     todo!("as in 03.2, but a thread lets go of the GIL every `interval` instructions")
 }

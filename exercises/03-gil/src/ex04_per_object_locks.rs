@@ -2,7 +2,9 @@
 //!
 //! Book: `book/src/ch03-gil/per-object-locks.md`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+// The accounts' locks come from the chapter's `sync` (std's own): the tests also run the
+// bank under loom, a model checker that swaps in its own and tries every interleaving.
+use crate::sync::{Mutex, MutexGuard, PoisonError};
 
 // ANCHOR: bank
 /// Accounts that many threads transfer money between.

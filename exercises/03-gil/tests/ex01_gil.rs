@@ -6,11 +6,12 @@
 //! few seconds, which only a wrong answer ever reaches. No clock decides a right answer.
 
 use ch03_gil::ex01_gil::{Gil, Program, Step, run_threads};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
-use support::timeout;
+use support::{sched, timeout};
 
 /// What the instructions saw.
 #[derive(Default)]
@@ -233,4 +234,168 @@ fn threads_take_turns_between_instructions() {
 fn no_programs_give_no_results() {
     let results = timeout(|| run_threads(&Gil::new(), Vec::new()));
     assert!(results.is_empty(), "no programs, yet results: {results:?}");
+}
+
+/// A program of `length` instructions, each of which notes whether the GIL is held while
+/// it runs and in which turn of the GIL it runs (`Gil::is_held`, `Gil::turns`).
+struct Checker {
+    gil: Arc<Gil>,
+    length: usize,
+    seen: Arc<Mutex<Vec<(bool, u64)>>>,
+}
+
+impl Program for Checker {
+    fn step(&mut self) -> Step {
+        let mut seen = self.seen.lock().unwrap();
+        if seen.len() == self.length {
+            return Step::Done(self.length as u64);
+        }
+        seen.push((self.gil.is_held(), self.gil.turns()));
+        Step::Ran
+    }
+}
+
+/// Runs one `Checker` of `length` instructions alone: nobody else can hold the GIL, so
+/// what each instruction saw is about its own thread.
+fn check_alone(length: usize) -> Vec<(bool, u64)> {
+    timeout(move || {
+        let gil = Arc::new(Gil::new());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let program = Checker {
+            gil: Arc::clone(&gil),
+            length,
+            seen: Arc::clone(&seen),
+        };
+        let results = run_threads(&gil, vec![Box::new(program)]);
+        assert_eq!(
+            results,
+            [length as u64],
+            "one program, one result: the value of its `Done`"
+        );
+        seen.lock().unwrap().clone()
+    })
+}
+
+#[test]
+fn every_instruction_runs_while_its_thread_holds_the_gil() {
+    let seen = check_alone(6);
+    assert_eq!(
+        seen.len(),
+        6,
+        "a program of 6 instructions: each must run once"
+    );
+    for (i, (held, _)) in seen.iter().enumerate() {
+        assert!(
+            held,
+            "instruction {i} of the only program ran while nobody held the GIL: take it \
+             with `gil.acquire()` and keep the guard alive while `step` runs (`let _ = \
+             gil.acquire();` drops it at once; `let _gil = ...` keeps it to the end of the \
+             block)"
+        );
+    }
+}
+
+#[test]
+fn the_gil_is_let_go_between_any_two_instructions() {
+    let seen = check_alone(6);
+    assert_eq!(
+        seen.len(),
+        6,
+        "a program of 6 instructions: each must run once"
+    );
+    for (i, pair) in seen.windows(2).enumerate() {
+        let (before, after) = (pair[0].1, pair[1].1);
+        assert!(
+            after > before,
+            "instructions {i} and {} ran in the same turn of the GIL (turn {before}): the \
+             thread kept the GIL from one instruction to the next, so no other thread could \
+             have got in between. Let go of it after each instruction and take it again \
+             before the next (turns seen: {:?})",
+            i + 1,
+            seen.iter().map(|s| s.1).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// A program that panics at its first instruction, with `message`.
+struct Panics(&'static str);
+
+impl Program for Panics {
+    fn step(&mut self) -> Step {
+        panic!("{}", self.0)
+    }
+}
+
+/// What a panic said, if it said it with a string.
+fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+#[test]
+fn a_program_s_panic_reaches_the_caller_with_its_message() {
+    let outcome = timeout(|| {
+        let probe = Arc::new(Probe::default());
+        let mut programs = workers(&[2], &probe);
+        programs.push(Box::new(Panics("program 1 divided by zero")));
+        panic::catch_unwind(AssertUnwindSafe(|| run_threads(&Gil::new(), programs)))
+    });
+    match outcome {
+        Ok(results) => panic!(
+            "program 1 panicked, yet `run_threads` returned {results:?} as if all had gone \
+             well: pass the panic that `join` returns on with `std::panic::resume_unwind`"
+        ),
+        Err(payload) if message(&*payload) == Some("program 1 divided by zero") => {}
+        Err(payload) => match message(&*payload) {
+            Some(todo) if todo.starts_with("not yet implemented") => panic::resume_unwind(payload),
+            said => panic!(
+                "program 1 panicked with \"program 1 divided by zero\", but the caller got a \
+                 panic that says {said:?}: the program's own message was lost. Pass the \
+                 payload that `join` returns on with `std::panic::resume_unwind` (`unwrap` \
+                 replaces it with its own)"
+            ),
+        },
+    }
+}
+
+/// A program whose first instruction waits for the test's word.
+struct WaitsForWord(Option<mpsc::Receiver<()>>);
+
+impl Program for WaitsForWord {
+    fn step(&mut self) -> Step {
+        match self.0.take() {
+            Some(word) => {
+                let _ = word.recv();
+                Step::Ran
+            }
+            None => Step::Done(1),
+        }
+    }
+}
+
+#[test]
+fn the_caller_sleeps_while_the_programs_run() {
+    // The only program waits for the test's word. Meanwhile the thread that called
+    // `run_threads` has nothing to do but wait, and it must wait asleep: `join` parks it
+    // until the thread has ended. (On Linux the test reads the thread's state in `/proc`;
+    // no clock.)
+    timeout(|| {
+        let (go, word) = mpsc::channel();
+        let caller = sched::spawn_watched("caller", move || {
+            run_threads(&Gil::new(), vec![Box::new(WaitsForWord(Some(word)))])
+        });
+        sched::assert_parks(
+            caller.tid,
+            "its programs' threads to finish",
+            "`ScopedJoinHandle::join` sleeps until the thread has ended.",
+        );
+        go.send(()).unwrap();
+        let results = caller
+            .thread
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(results, [1], "one program, one result");
+    });
 }

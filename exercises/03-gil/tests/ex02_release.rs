@@ -7,11 +7,12 @@
 
 use ch03_gil::ex02_release::{Gil, Program, Step, run_threads};
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
-use support::{Rendezvous, timeout};
+use support::{Rendezvous, sched, timeout};
 
 /// What a program does next.
 enum Op {
@@ -36,6 +37,8 @@ struct Probe {
     met: Mutex<Vec<bool>>,
     /// The thread each program's blocking calls ran on.
     calls_ran_on: Mutex<Vec<(usize, ThreadId)>>,
+    /// The thread each program's instructions ran on.
+    steps_ran_on: Mutex<Vec<(usize, ThreadId)>>,
 }
 
 struct Script {
@@ -48,6 +51,11 @@ struct Script {
 impl Program for Script {
     fn step(&mut self) -> Step {
         let probe = Arc::clone(&self.probe);
+        probe
+            .steps_ran_on
+            .lock()
+            .unwrap()
+            .push((self.id, thread::current().id()));
         let now = probe.inside.fetch_add(1, Ordering::SeqCst) + 1;
         probe.most_inside.fetch_max(now, Ordering::SeqCst);
         let step = match self.ops.pop_front() {
@@ -162,6 +170,7 @@ fn each_blocking_call_runs_once_on_its_programs_thread() {
         "3 programs make 2 blocking calls each: each must run exactly once"
     );
     let ran_on = probe.calls_ran_on.lock().unwrap().clone();
+    let steps_ran_on = probe.steps_ran_on.lock().unwrap().clone();
     for (program, thread) in &ran_on {
         assert_ne!(
             *thread, caller,
@@ -173,5 +182,250 @@ fn each_blocking_call_runs_once_on_its_programs_thread() {
             mine.iter().all(|(_, t)| t == thread),
             "program {program}'s blocking calls ran on different threads"
         );
+        assert!(
+            steps_ran_on
+                .iter()
+                .filter(|(p, _)| p == program)
+                .all(|(_, t)| t == thread),
+            "program {program}'s blocking calls ran on another thread than its instructions: \
+             the interpreter thread makes the call itself, and waits for it, before its next \
+             instruction (handing it to another thread lets the program run on while the \
+             call has not happened yet)"
+        );
     }
+}
+
+/// What each instruction and each blocking call of a lone program saw.
+#[derive(Default)]
+struct Seen {
+    /// (what ran: "instruction n" or "call n", whether the GIL was held meanwhile).
+    held: Vec<(String, bool)>,
+    /// Blocking calls that have returned.
+    calls_done: usize,
+}
+
+/// A program that runs `ops` (`true`: an instruction, `false`: a blocking call) and notes,
+/// at each, whether the GIL is held (`Gil::is_held`). Alone, nobody else can hold it.
+struct Checker {
+    gil: Arc<Gil>,
+    ops: VecDeque<bool>,
+    n: usize,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Program for Checker {
+    fn step(&mut self) -> Step {
+        let held = self.gil.is_held();
+        let mut seen = self.seen.lock().unwrap();
+        self.n += 1;
+        let n = self.n;
+        seen.held.push((format!("instruction {n}"), held));
+        match self.ops.pop_front() {
+            None => Step::Done(seen.calls_done as u64),
+            Some(true) => Step::Ran,
+            Some(false) => {
+                let (gil, seen) = (Arc::clone(&self.gil), Arc::clone(&self.seen));
+                Step::Blocking(Box::new(move || {
+                    let held = gil.is_held();
+                    let mut seen = seen.lock().unwrap();
+                    seen.held
+                        .push((format!("the call made by instruction {n}"), held));
+                    seen.calls_done += 1;
+                }))
+            }
+        }
+    }
+}
+
+#[test]
+fn instructions_hold_the_gil_and_blocking_calls_let_go_of_it() {
+    // One program: two instructions, a blocking call, an instruction, a blocking call,
+    // two instructions. Alone, nothing but its own thread can hold the GIL, so each
+    // instruction must find it held and each call must find it free.
+    let (result, held) = timeout(|| {
+        let gil = Arc::new(Gil::new());
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let program = Checker {
+            gil: Arc::clone(&gil),
+            ops: [true, false, true, false, true].into(),
+            n: 0,
+            seen: Arc::clone(&seen),
+        };
+        let results = run_threads(&gil, vec![Box::new(program)]);
+        let held = std::mem::take(&mut seen.lock().unwrap().held);
+        (results, held)
+    });
+    assert_eq!(
+        result,
+        [2],
+        "the program's result counts its blocking calls that had returned by its last \
+         instruction: both must have, since a thread makes each call itself and waits for it"
+    );
+    for (what, held) in &held {
+        let call = what.starts_with("the call");
+        assert_eq!(
+            *held,
+            !call,
+            "{what} ran {} the GIL: {}. (What ran, and whether the GIL was held: {held:?})",
+            if *held {
+                "while the thread held"
+            } else {
+                "without"
+            },
+            if call {
+                "release the GIL before a blocking call (drop the guard), so that other \
+                 threads can run bytecode while this one waits"
+            } else {
+                "an instruction runs only while its thread holds the GIL: take it before \
+                 the first instruction, and take it back after each blocking call"
+            },
+            held = held,
+        );
+    }
+}
+
+/// Finishes only once the next program has finished (the last one finishes at once), so
+/// that the programs finish last to first. Its wait is a blocking call, so the GIL is
+/// free meanwhile; it gives up after a few seconds (only a wrong answer gets that far).
+struct Relay {
+    id: usize,
+    finished: Arc<(Mutex<Vec<bool>>, Condvar)>,
+    waited: bool,
+}
+
+impl Program for Relay {
+    fn step(&mut self) -> Step {
+        let (done, changed) = &*self.finished;
+        let mut done = done.lock().unwrap();
+        let next_done = done.get(self.id + 1).is_none_or(|&next| next);
+        if next_done || self.waited {
+            done[self.id] = true;
+            changed.notify_all();
+            return Step::Done(if next_done {
+                self.id as u64 * 10 + 1
+            } else {
+                0
+            });
+        }
+        self.waited = true;
+        let (finished, id) = (Arc::clone(&self.finished), self.id);
+        Step::Blocking(Box::new(move || {
+            let (done, changed) = &*finished;
+            let done = done.lock().unwrap();
+            let _ = changed
+                .wait_timeout_while(done, Duration::from_secs(3), |done| !done[id + 1])
+                .unwrap();
+        }))
+    }
+}
+
+#[test]
+fn results_come_back_in_program_order() {
+    let results = timeout(|| {
+        let finished = Arc::new((Mutex::new(vec![false; 3]), Condvar::new()));
+        let programs = (0..3)
+            .map(|id| {
+                Box::new(Relay {
+                    id,
+                    finished: Arc::clone(&finished),
+                    waited: false,
+                }) as Box<dyn Program>
+            })
+            .collect();
+        run_threads(&Gil::new(), programs)
+    });
+    assert_eq!(
+        results,
+        [1, 11, 21],
+        "one result per program, in the order of the programs, although they finish last \
+         to first (a 0 is a program that gave up waiting for the next one to finish: the \
+         threads must run at the same time, and let go of the GIL while they wait)"
+    );
+}
+
+/// A program that panics at its first instruction, with `message`.
+struct Panics(&'static str);
+
+impl Program for Panics {
+    fn step(&mut self) -> Step {
+        panic!("{}", self.0)
+    }
+}
+
+/// What a panic said, if it said it with a string.
+fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+#[test]
+fn a_program_s_panic_reaches_the_caller_with_its_message() {
+    let outcome = timeout(|| {
+        let programs: Vec<Box<dyn Program>> = vec![
+            Box::new(Panics("program 0 lost its socket")),
+            Box::new(Relay {
+                id: 0,
+                finished: Arc::new((Mutex::new(vec![false]), Condvar::new())),
+                waited: false,
+            }),
+        ];
+        panic::catch_unwind(AssertUnwindSafe(|| run_threads(&Gil::new(), programs)))
+    });
+    match outcome {
+        Ok(results) => panic!(
+            "program 0 panicked, yet `run_threads` returned {results:?} as if all had gone \
+             well: pass the panic that `join` returns on with `std::panic::resume_unwind`"
+        ),
+        Err(payload) if message(&*payload) == Some("program 0 lost its socket") => {}
+        Err(payload) => match message(&*payload) {
+            Some(todo) if todo.starts_with("not yet implemented") => panic::resume_unwind(payload),
+            said => panic!(
+                "program 0 panicked with \"program 0 lost its socket\", but the caller got a \
+                 panic that says {said:?}: the program's own message was lost. Pass the \
+                 payload that `join` returns on with `std::panic::resume_unwind` (`unwrap` \
+                 replaces it with its own)"
+            ),
+        },
+    }
+}
+
+/// A program whose one blocking call waits for the test's word.
+struct WaitsForWord(Option<mpsc::Receiver<()>>);
+
+impl Program for WaitsForWord {
+    fn step(&mut self) -> Step {
+        match self.0.take() {
+            Some(word) => Step::Blocking(Box::new(move || {
+                let _ = word.recv();
+            })),
+            None => Step::Done(1),
+        }
+    }
+}
+
+#[test]
+fn the_caller_sleeps_while_the_programs_run() {
+    // The only program makes a blocking call that waits for the test's word. Meanwhile the
+    // thread that called `run_threads` has nothing to do but wait, and it must wait asleep:
+    // `join` parks it until the thread has ended. (On Linux the test reads the thread's
+    // state in `/proc`; no clock.)
+    timeout(|| {
+        let (go, word) = mpsc::channel();
+        let caller = sched::spawn_watched("caller", move || {
+            run_threads(&Gil::new(), vec![Box::new(WaitsForWord(Some(word)))])
+        });
+        sched::assert_parks(
+            caller.tid,
+            "its programs' threads to finish",
+            "`ScopedJoinHandle::join` sleeps until the thread has ended.",
+        );
+        go.send(()).unwrap();
+        let results = caller
+            .thread
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(results, [1], "one program, one result");
+    });
 }

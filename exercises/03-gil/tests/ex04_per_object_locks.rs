@@ -4,13 +4,30 @@
 //! `Rendezvous` while each holds its accounts, which a bank behind one big lock never
 //! lets them do. Transfers that share an account must not: they count themselves in and
 //! out while they hold their accounts, and there is never more than one of them inside.
+//!
+//! A deadlock between transfers the opposite way, or two transfers inside one account at
+//! once, needs a thread to be stopped at just the wrong line: loom, a model checker, runs
+//! a second copy of your module and tries every interleaving of the threads instead.
 
 use ch03_gil::ex04_per_object_locks::Bank;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
-use support::{Rendezvous, timeout, timeout_after};
+use support::{PATIENCE, Rendezvous, timeout, timeout_after};
+
+// Your module again, compiled with loom's primitives: in this copy `crate::sync` is
+// `support::loom_std`, so loom controls every account's lock.
+use support::loom_std as sync;
+// (Allowed as in the chapter's lib.rs: the stub leaves its parameters unused.)
+#[allow(dead_code, unused_variables, unused_imports)]
+mod under_loom {
+    include!(concat!(env!("OUT_DIR"), "/model/ex04_per_object_locks.rs"));
+}
+
+/// If loom says a lock was used outside its model, the module took it from `std`.
+const FROM_CRATE_SYNC: &str = "(if loom says a lock was used outside its model, take \
+    `Mutex` and `MutexGuard` from `crate::sync`, as the given imports do, not from `std`)";
 
 #[test]
 fn transfers_between_different_accounts_run_at_the_same_time() {
@@ -48,77 +65,121 @@ fn transfers_between_different_accounts_run_at_the_same_time() {
 }
 
 #[test]
-fn transfers_that_share_an_account_hold_it_one_at_a_time() {
-    let (most, balances) = timeout(|| {
-        let bank = Bank::new(&[0, 0, 0]);
-        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let start_line = Barrier::new(4);
-        thread::scope(|s| {
-            for t in 0..4 {
-                let (bank, inside, most, start_line) = (&bank, &inside, &most, &start_line);
-                s.spawn(move || {
-                    start_line.wait();
-                    // Every transfer takes from account 0; half go to 1, half to 2.
-                    for _ in 0..25 {
-                        bank.transfer_with(0, 1 + t % 2, 1, || {
-                            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                            most.fetch_max(now, Ordering::SeqCst);
-                            // Linger, so that a transfer that does not hold account 0
-                            // now is caught inside with another one.
-                            thread::sleep(Duration::from_micros(200));
+fn no_interleaving_lets_two_transfers_hold_one_account_at_once() {
+    // Two transfers take from account 0, one to account 1 and one to account 2, and count
+    // themselves in and out in `while_held`. Loom tries every order of the two threads'
+    // steps: in none may both be inside at once, and the money must add up.
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            &format!(
+                "two transfers from account 0 were inside `while_held` at the same moment, \
+                 or the balances did not add up: a transfer holds the locks of both its \
+                 accounts from before it takes the money out until after `while_held` \
+                 returns, or another can see the money gone from one account and not yet \
+                 in the other {FROM_CRATE_SYNC}"
+            ),
+            || {
+                let bank = sync::Arc::new(under_loom::Bank::new(&[0, 0, 0]));
+                let inside = sync::Arc::new(sync::atomic::AtomicUsize::new(0));
+                let transfer = |to: usize| {
+                    let (bank, inside) = (sync::Arc::clone(&bank), sync::Arc::clone(&inside));
+                    move || {
+                        bank.transfer_with(0, to, 1, || {
+                            let others = inside.fetch_add(1, Ordering::SeqCst);
+                            assert_eq!(others, 0, "another transfer from account 0 was inside");
                             inside.fetch_sub(1, Ordering::SeqCst);
-                        });
+                        })
                     }
-                });
-            }
-        });
-        let balances: Vec<i64> = (0..3).map(|id| bank.balance(id)).collect();
-        (most.into_inner(), balances)
+                };
+                let other = sync::thread::spawn(transfer(1));
+                transfer(2)();
+                other.join().unwrap();
+                let balances: Vec<i64> = (0..3).map(|id| bank.balance(id)).collect();
+                assert_eq!(
+                    balances,
+                    [-2, 1, 1],
+                    "the balances after two transfers of 1"
+                );
+            },
+        )
     });
-    assert_eq!(
-        most, 1,
-        "{most} transfers from account 0 were inside `while_held` at the same moment. A \
-         transfer must hold the locks of both its accounts from before it takes the money \
-         out until after `while_held` returns, or another transfer can see the money gone \
-         from one account and not yet in the other"
-    );
-    assert_eq!(
-        balances,
-        [-100, 50, 50],
-        "the balances after 100 transfers of 1"
-    );
 }
 
 #[test]
-fn transfers_the_opposite_way_do_not_deadlock() {
-    let balances = timeout_after(Duration::from_secs(10), || {
-        let bank = Arc::new(Bank::new(&[0, 0]));
-        // Two threads each way, let loose at the same moment, to give a lock-order
-        // deadlock every chance to happen. It needs one thread to be stopped between its
-        // two locks while another takes them the other way round: rare on any one
-        // transfer, so there are many, enough for it to happen even on a busy machine.
-        let start_line = Arc::new(Barrier::new(4));
-        let threads: Vec<_> = [(0, 1), (1, 0), (0, 1), (1, 0)]
-            .into_iter()
-            .map(|(from, to)| {
-                let (bank, start_line) = (Arc::clone(&bank), Arc::clone(&start_line));
-                thread::spawn(move || {
-                    start_line.wait();
-                    for _ in 0..250_000 {
-                        bank.transfer(from, to, 1);
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        [bank.balance(0), bank.balance(1)]
+fn no_interleaving_of_transfers_the_opposite_way_deadlocks() {
+    // One thread moves money from account 0 to 1 while another moves it from 1 to 0.
+    // Loom tries every order of their steps, including the one where each has taken its
+    // first lock and wants the other's: an answer that locks `from` first deadlocks there,
+    // and loom says so.
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            &format!(
+                "two transfers the opposite way deadlocked: each held one account and \
+                 waited for the other's. Take the two locks in one order for everyone \
+                 (the lower account number first), whichever way the money goes \
+                 {FROM_CRATE_SYNC}"
+            ),
+            || {
+                let bank = sync::Arc::new(under_loom::Bank::new(&[10, 20]));
+                let other = {
+                    let bank = sync::Arc::clone(&bank);
+                    sync::thread::spawn(move || bank.transfer(0, 1, 3))
+                };
+                bank.transfer(1, 0, 5);
+                other.join().unwrap();
+                let balances = [bank.balance(0), bank.balance(1)];
+                assert_eq!(
+                    balances,
+                    [12, 18],
+                    "the balances after 0 -> 1: 3 and 1 -> 0: 5"
+                );
+            },
+        )
     });
+}
+
+#[test]
+fn a_transfer_holds_only_the_locks_of_its_two_accounts() {
+    // A transfer holds account 1 until the test's word. Transfers between accounts 0 and 2
+    // do not touch account 1, so they must go through meanwhile; an answer that locks
+    // every account between `from` and `to` waits for account 1 until the word comes.
+    let (in_time, balances) = timeout(|| {
+        let bank = Bank::new(&[100, 100, 100]);
+        let (go, wait_for_go) = mpsc::channel::<()>();
+        let (holding, holds) = mpsc::channel::<()>();
+        let bank = &bank;
+        let in_time = thread::scope(|s| {
+            s.spawn(move || {
+                bank.transfer_with(1, 1, 0, move || {
+                    holding.send(()).unwrap();
+                    let _ = wait_for_go.recv();
+                })
+            });
+            holds
+                .recv()
+                .expect("the transfer on account 1 never held it");
+            let (done, finished) = mpsc::channel::<()>();
+            s.spawn(move || {
+                bank.transfer(0, 2, 10);
+                bank.transfer(2, 0, 30);
+                done.send(()).unwrap();
+            });
+            let in_time = finished.recv_timeout(PATIENCE).is_ok();
+            go.send(()).unwrap();
+            in_time
+        });
+        (in_time, [bank.balance(0), bank.balance(1), bank.balance(2)])
+    });
+    assert!(
+        in_time,
+        "while another transfer held account 1, transfers between accounts 0 and 2 could \
+         not go through: a transfer locks only the two accounts it touches, not the ones \
+         between them, nor the whole bank"
+    );
     assert_eq!(
         balances,
-        [0, 0],
-        "500,000 transfers each way should leave both accounts where they started"
+        [120, 100, 80],
+        "the balances after 0 -> 2: 10 and 2 -> 0: 30"
     );
 }
 
@@ -181,7 +242,8 @@ fn while_held_runs_once_with_the_money_moved() {
     assert_eq!(
         seen,
         (1, 15, 15),
-        "(calls of while_held, balance 0, balance 1)"
+        "moving 5 from account 1 (20) to account 0 (10): expected (calls of while_held, \
+         balance 0, balance 1) = (1, 15, 15)"
     );
 }
 

@@ -3,6 +3,15 @@
 //! They pass the same tests as the exercises (`exercises/03-gil/tests/`). The chapter is
 //! in `book/src/ch03-gil/`. The pictures and the lab table come from `examples/lab.rs`.
 
+/// The primitives the exercises synchronise with: std's own. The tests of 03.3 and 03.4
+/// compile their modules a second time with loom's primitives in their place and run them
+/// under `loom::model`, which tries every interleaving of their threads. So those
+/// exercises take their locks and condition variables from here, not from `std` directly.
+pub mod sync {
+    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, atomic};
+    pub use std::thread;
+}
+
 pub mod ex01_gil;
 pub mod ex02_release;
 pub mod ex03_switch_interval;
