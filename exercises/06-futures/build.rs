@@ -2,5 +2,5 @@
 //! `support::model`).
 
 fn main() {
-    support::model::copy_modules("src", &["ex02_delay"]);
+    support::model::copy_modules("src", &["ex02_delay", "ex05_executor", "ex06_channel"]);
 }

@@ -8,6 +8,8 @@
 //! - [`child`]: a child process that lingers after it has answered (a shell script: Unix).
 //! - `conn_double` (feature `tokio`): a connection whose other end the test holds, with
 //!   writes held until flushed and taken a byte at a time, as real connections may.
+//! - [`held_wake`]: hold a waking thread at the return of its wake-up until the thread it
+//!   woke has run (Linux, seccomp), so that a flag set after the wake-up shows every time.
 //! - [`net`]: how many bytes a loopback connection can hold, for tests that fill one.
 //! - `loom` (feature `loom`): run a learner's module under the model checker, with a
 //!   waker whose wakes the model sees.
@@ -37,6 +39,7 @@ pub mod child;
 #[cfg(feature = "tokio")]
 pub mod conn_double;
 pub mod eager;
+pub mod held_wake;
 pub mod isolated;
 #[cfg(feature = "loom")]
 #[path = "loom_check.rs"]

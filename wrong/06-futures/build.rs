@@ -2,5 +2,8 @@
 //! the copies of the modules that the tests also run under loom (see `support::model`).
 
 fn main() {
-    support::mutations::build_with_model("../../solutions/06-futures/src", &["ex02_delay"]);
+    support::mutations::build_with_model(
+        "../../solutions/06-futures/src",
+        &["ex02_delay", "ex05_executor", "ex06_channel"],
+    );
 }

@@ -134,6 +134,56 @@ fn spans_may_come_in_any_order() {
 }
 
 #[test]
+fn a_run_that_only_waits_is_idle_all_the_time() {
+    let spans = vec![
+        span("main", Kind::Wait, 0, 30),
+        span("main", Kind::Wait, 10, 40),
+    ];
+    check(
+        spans,
+        1.0,
+        "no CPU span at all: the whole 40 ms run was idle (no CPU work is not no run)",
+    );
+}
+
+#[test]
+fn a_wait_before_the_first_cpu_work_is_idle_too() {
+    let spans = vec![
+        span("main", Kind::Wait, 0, 30),
+        span("main", Kind::Cpu, 30, 40),
+    ];
+    check(
+        spans,
+        0.75,
+        "the run starts with the earliest span of any kind, here a 30 ms wait before the \
+         only 10 ms of CPU work",
+    );
+}
+
+#[test]
+fn time_is_counted_to_the_microsecond() {
+    let micros = |kind, start, end| Span {
+        lane: "main".to_string(),
+        label: format!("{kind:?} {start}..{end} µs"),
+        kind,
+        start: Duration::from_micros(start),
+        end: Duration::from_micros(end),
+    };
+    let spans = vec![
+        micros(Kind::Cpu, 0, 1_500),
+        micros(Kind::Wait, 1_500, 2_000),
+        micros(Kind::Cpu, 2_000, 2_900),
+        micros(Kind::Wait, 2_900, 3_000),
+    ];
+    check(
+        spans,
+        0.2,
+        "600 µs of a 3 ms run were spent waiting: spans shorter than a millisecond, and \
+         ends between two milliseconds, count for their exact length",
+    );
+}
+
+#[test]
 fn nothing_recorded_means_nothing_idle() {
     check(
         Vec::new(),

@@ -90,7 +90,8 @@ fn results_are_in_task_order_not_finishing_order() {
 
 #[test]
 fn a_long_task_is_stepped_until_it_finishes() {
-    let (results, log) = run([1, 100, 1]);
+    // Many more rounds than any "safety" cap a loop might set for itself.
+    let (results, log) = run([1, 10_000, 1]);
     assert_eq!(
         results,
         ["a", "b", "c"],
@@ -98,15 +99,37 @@ fn a_long_task_is_stepped_until_it_finishes() {
     );
     assert_eq!(
         log.len(),
-        102,
-        "expected 102 steps in all, got {}",
+        10_002,
+        "expected 10,002 steps in all (b needs 10,000 rounds), got {}",
         log.len()
     );
     assert_eq!(
         log.last().map(String::as_str),
-        Some("b100"),
-        "b needs 100 steps and is the last to finish, so its 100th step comes last"
+        Some("b10000"),
+        "b needs 10,000 steps and is the last to finish, so its 10,000th step comes last"
     );
+}
+
+#[test]
+fn results_are_in_task_order_whichever_finishes_first() {
+    // Every order of finishing for three tasks: each result must land in its own task's
+    // place, however many tasks before it have already left the rounds.
+    for lengths in [
+        [1, 2, 3],
+        [1, 3, 2],
+        [2, 1, 3],
+        [2, 3, 1],
+        [3, 1, 2],
+        [3, 2, 1],
+    ] {
+        let (results, _) = run(lengths);
+        assert_eq!(
+            results,
+            ["a", "b", "c"],
+            "tasks a, b, c needing {lengths:?} steps: results must follow the order of the \
+             tasks, not the order they finished or their places among the tasks still running"
+        );
+    }
 }
 
 #[test]

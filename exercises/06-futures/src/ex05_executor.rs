@@ -10,9 +10,13 @@ use std::future::{Future, poll_fn};
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+// The chapter's `sync` is std's; the tests also run this module under loom, a model
+// checker that swaps in its own locks and atomics and tries every interleaving of the
+// threads. (`Arc` stays std's: a `Waker` is made from a std `Arc`.)
+use crate::sync::Mutex;
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Runs tasks on the thread that calls [`Executor::run`]. Cloning it gives another handle
 /// to the same executor (a task can keep one, to spawn more tasks).

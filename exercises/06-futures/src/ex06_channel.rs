@@ -8,8 +8,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
+// The chapter's `sync` is std's; the tests also run this module under loom, a model
+// checker that swaps in its own locks and tries every interleaving of the threads.
+use crate::sync::{Arc, Mutex};
 
 /// The error of a receiver whose senders are all gone with nothing sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +95,11 @@ impl<T> Future for OneshotReceiver<T> {
 
 impl<T> Drop for OneshotReceiver<T> {
     fn drop(&mut self) {
-        self.shared.lock().unwrap().receiver_gone = true;
+        // A drop must not panic: if a panic elsewhere poisoned the lock (a test that
+        // failed while holding it), a second panic here, during the unwinding, would abort
+        // the process and hide the first one. The state is still usable: take it anyway.
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.receiver_gone = true;
     }
 }
 
@@ -165,7 +172,8 @@ impl<T> Drop for Sender<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let wakers = {
-            let mut chan = self.shared.lock().unwrap();
+            // Never a panic in a drop (see `OneshotReceiver`'s): a poisoned lock is taken.
+            let mut chan = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
             chan.receiver_gone = true;
             std::mem::take(&mut chan.send_wakers)
         };

@@ -80,6 +80,44 @@ fn sending_none_completes_with_the_count_and_the_average() {
 }
 
 #[test]
+fn each_average_is_the_total_divided_by_the_count_to_the_last_bit() {
+    // The generator keeps `total` and `count` and divides, as the Python does. A running
+    // mean (`mean += (term - mean) / count`) is the same in exact arithmetic, not in
+    // floating point: after 0.1, 0.2 and 0.3 it gives 0.2, the Python 0.20000000000000004.
+    let terms = [0.1, 0.2, 0.3, 0.7];
+    let (averages, end) = timeout(move || {
+        let mut averager = Averager::new();
+        averager.resume(None).unwrap();
+        let averages: Vec<_> = terms
+            .iter()
+            .map(|&term| averager.resume(Some(term)))
+            .collect();
+        (averages, averager.resume(None))
+    });
+    let mut total = 0.0;
+    let expected: Vec<_> = terms
+        .iter()
+        .zip(1..)
+        .map(|(&term, count)| {
+            total += term;
+            Ok(Yielded(Some(total / f64::from(count))))
+        })
+        .collect();
+    assert_eq!(
+        averages, expected,
+        "each average must be `total / count`, with the total summed in the order the terms          came, as in the Python generator (terms {terms:?})"
+    );
+    assert_eq!(
+        end,
+        Ok(Complete(Summary {
+            count: 4,
+            average: Some(total / 4.0)
+        })),
+        "the summary's average must be `total / count` too (terms {terms:?})"
+    );
+}
+
+#[test]
 fn an_averager_with_no_terms_completes_with_no_average() {
     let end = timeout(|| {
         let mut averager = Averager::new();

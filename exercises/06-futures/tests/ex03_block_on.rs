@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
+use support::held_wake::hold_each_wake_up;
 use support::sched::{self, assert_parks, spawn_watched};
 use support::{PATIENCE, timeout, timeout_after, within_patience};
 
@@ -251,10 +252,7 @@ fn a_thread_woken_the_instant_it_is_unparked_finds_the_flag_set() {
         let (hand_over, waker) = mpsc::channel();
         let polls = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&polls);
-        // block_on's thread and the waking thread share one CPU (Linux; elsewhere the
-        // scene is not forced and only a right answer's behaviour is checked).
         let blocked = spawn_watched("block_on", move || {
-            let _pin = sched::pin_to_one_cpu();
             block_on(poll_fn(move |cx| {
                 if counted.fetch_add(1, Ordering::SeqCst) == 0 {
                     hand_over.send(cx.waker().clone()).unwrap();
@@ -266,16 +264,11 @@ fn a_thread_woken_the_instant_it_is_unparked_finds_the_flag_set() {
         });
         let waker: Waker = waker.recv().expect("block_on never polled the future");
         sched::wait_until_asleep(blocked.tid, "block_on should now be parked, waiting");
-        // The waking thread is in the kernel's idle class: the moment its `unpark` wakes
-        // block_on's thread, that thread runs, and the waker's next line waits until it
-        // sleeps again. A flag set *after* the unpark is not set yet when it looks.
-        thread::spawn(move || {
-            let _pin = sched::pin_to_one_cpu();
-            sched::yield_to_every_waker();
-            waker.wake();
-        })
-        .join()
-        .expect("the waker panicked");
+        // The wake runs on a thread held at the return of its `unpark` until block_on's
+        // thread has run and sleeps again (Linux; elsewhere the scene is not forced, and
+        // only a right answer's behaviour is checked). A flag set *after* the unpark is
+        // not set yet when block_on looks.
+        hold_each_wake_up(blocked.tid, move || waker.wake());
         let returned = within_patience(|| blocked.thread.is_finished());
         (returned, polls.load(Ordering::SeqCst))
     });
@@ -283,7 +276,7 @@ fn a_thread_woken_the_instant_it_is_unparked_finds_the_flag_set() {
         returned,
         "the future was woken while block_on was parked, and block_on never polled it \
          again (polled {polls} time(s)): the thread woken by `unpark` ran at once, found \
-         the `woken` flag not yet set, and parked again, and the flag set afterwards had \
-         no unpark left to announce it. In `wake`, set the flag first, then unpark"
+         the `woken` flag not yet set, and parked again, and the flag set afterwards had no \
+         unpark left to announce it. In `wake`, set the flag first, then unpark"
     );
 }

@@ -221,6 +221,39 @@ fn select_returns_the_first_and_drops_the_other_at_once() {
     );
 }
 
+#[test]
+fn a_select_polled_again_after_it_finished_panics() {
+    // A finished future polled again may panic, and the ones the compiler writes do; a
+    // select that answers `Pending` instead leaves its caller waiting for a wake that
+    // never comes, with no sign of the bug.
+    let (first, again) = timeout(|| {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let mut select = select(steps(1, "fast"), Forever(dropped));
+        let (_, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut first = Poll::Pending;
+        for _ in 0..10 {
+            first = Pin::new(&mut select).poll(&mut cx);
+            if first.is_ready() {
+                break;
+            }
+        }
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Pin::new(&mut select).poll(&mut cx).is_ready()
+        }));
+        (first, again)
+    });
+    assert_eq!(first, Poll::Ready(Either::Left("fast")));
+    match again {
+        Err(_) => {}
+        Ok(ready) => panic!(
+            "a select polled again after it returned Ready must panic (its outputs are \
+             gone); it returned {} instead",
+            if ready { "Ready" } else { "Pending" }
+        ),
+    }
+}
+
 /// Never ready; counts its polls (the test reads them) and records its drop.
 struct Watched {
     polls: Arc<AtomicUsize>,

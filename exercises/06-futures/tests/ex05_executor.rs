@@ -1,15 +1,29 @@
 //! Tests for exercise 06.5: a single-threaded executor with `spawn`, `JoinHandle` and `run`.
 //!
-//! Tasks count their polls: an executor polls a task again only after it was woken.
+//! Tasks count their polls: an executor polls a task again only after it was woken. The
+//! races between `run` and wakes from other threads are checked by loom, a model checker,
+//! on a second copy of your module.
 
 use ch06_futures::ex05_executor::{Executor, JoinHandle, yield_now};
 use std::future::{Future, poll_fn};
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use support::timeout;
+use support::loom::Woken;
+use support::wakers::FreshWakers;
+use support::{timeout, timeout_after};
+
+// Your module again, compiled with loom's primitives: in this copy `crate::sync` is
+// `support::loom::sync`, so loom controls every lock and atomic it uses.
+use support::loom::sync;
+// (The stub's copy leaves its parameters and imports unused until you write the bodies.)
+#[allow(dead_code, unused_imports, unused_variables)]
+mod under_loom {
+    include!(concat!(env!("OUT_DIR"), "/model/ex05_executor.rs"));
+}
 
 /// A gate a task can wait at; opening it wakes the waiting task.
 #[derive(Clone, Default)]
@@ -294,4 +308,213 @@ fn tasks_spawn_tasks_and_await_their_handles() {
         "the parent waits on its child's handle: it must be polled once before and once \
          after the child finishes (the handle keeps the waker and the child's end wakes it)"
     );
+}
+
+#[test]
+fn a_join_handle_wakes_the_waker_of_its_latest_poll() {
+    let (latest, stale, out) = timeout(|| {
+        let executor = Executor::new();
+        let gate = Gate::default();
+        let theirs = gate.clone();
+        let mut handle = FreshWakers::new(executor.spawn(async move {
+            theirs.wait().await;
+            5
+        }));
+        assert!(handle.poll().is_pending(), "the task has not run yet");
+        assert_eq!(executor.run(), 1, "the task waits at the gate");
+        // Awaited now by another task, with another waker.
+        assert!(
+            handle.poll().is_pending(),
+            "the task still waits at the gate"
+        );
+        gate.open();
+        assert_eq!(executor.run(), 0, "the gate is open: the task finishes");
+        let (latest, stale) = (handle.latest().wakes(), handle.stale_wakes());
+        let out = handle.poll();
+        (latest, stale, out)
+    });
+    assert_eq!(
+        (latest, stale),
+        (1, 0),
+        "the handle was polled with one waker, then with another; when the task finished, \
+         it woke the latest one {latest} time(s) and older ones {stale} time(s). Keep the \
+         waker of the latest poll (replace the old one): whoever awaits the handle now may \
+         not be who polled it first"
+    );
+    assert_eq!(out, Poll::Ready(Ok(5)));
+}
+
+/// Ready at its first poll; keeps a clone of its waker where the test can reach it, and
+/// records its polls and its drop.
+struct LeavesItsWaker {
+    waker: Arc<Mutex<Option<Waker>>>,
+    polls: Arc<AtomicUsize>,
+    dropped: Arc<AtomicBool>,
+}
+
+impl Future for LeavesItsWaker {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Ready(())
+    }
+}
+
+impl Drop for LeavesItsWaker {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_finished_task_is_dropped_at_once_and_a_late_wake_does_not_poll_it_again() {
+    let (dropped, late, polls) = timeout(|| {
+        let executor = Executor::new();
+        let (waker, polls, dropped) = (Arc::default(), Arc::default(), Arc::default());
+        executor.spawn(LeavesItsWaker {
+            waker: Arc::clone(&waker),
+            polls: Arc::clone(&polls),
+            dropped: Arc::clone(&dropped),
+        });
+        assert_eq!(executor.run(), 0, "the task is ready at its first poll");
+        let dropped = dropped.load(Ordering::SeqCst);
+        // Someone kept the task's waker, and calls it now that the task has finished.
+        let kept: Waker = waker.lock().unwrap().take().expect("the task was polled");
+        kept.wake();
+        let late = panic::catch_unwind(AssertUnwindSafe(|| executor.run()));
+        (dropped, late, polls.load(Ordering::SeqCst))
+    });
+    assert!(
+        dropped,
+        "the task finished, but its future was not dropped although the executor had \
+         nothing more to do with it (a waker of the task was still alive): set the task's \
+         slot to None when it finishes, so its memory goes at once"
+    );
+    match late {
+        Ok(pending) => assert_eq!(
+            (pending, polls),
+            (0, 1),
+            "a late wake of a finished task may queue it, but must not poll it again (it \
+             was polled {polls} times) nor count it as pending"
+        ),
+        Err(_) => panic!(
+            "a late wake of a finished task made run poll it again, and that poll panicked \
+             (the futures the compiler writes panic when polled after Ready): a finished \
+             task's slot must be None, so that run skips it"
+        ),
+    }
+}
+
+/// A task that is pending at its first poll, handing its waker to a thread of the model
+/// that wakes it; ready at its second poll.
+fn woken_by_another_thread(
+    handle: Arc<Mutex<Option<sync::thread::JoinHandle<()>>>>,
+    polls: Arc<AtomicUsize>,
+) -> impl Future<Output = ()> + Send + 'static {
+    poll_fn(move |cx| {
+        if polls.fetch_add(1, Ordering::SeqCst) == 0 {
+            let waker = cx.waker().clone();
+            *handle.lock().unwrap() = Some(sync::thread::spawn(move || waker.wake()));
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+}
+
+#[test]
+fn no_interleaving_of_run_and_a_wake_from_another_thread_loses_the_wake() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a task woken from another thread, during or after its poll, was never polled \
+             again: clear its `scheduled` mark before the poll, and let `wake` queue it \
+             when it swaps the mark from false to true",
+            || {
+                let executor = under_loom::Executor::new();
+                let (thread, polls) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+                executor.spawn(woken_by_another_thread(
+                    Arc::clone(&thread),
+                    Arc::clone(&polls),
+                ));
+                let first = executor.run();
+                let waker: Option<sync::thread::JoinHandle<()>> = thread.lock().unwrap().take();
+                waker.expect("the task was polled").join().unwrap();
+                let left = if first == 0 { 0 } else { executor.run() };
+                assert_eq!(
+                    (left, polls.load(Ordering::SeqCst)),
+                    (0, 2),
+                    "woken once, the task is polled twice and finishes"
+                );
+            },
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_two_wakes_from_two_threads_queues_the_task_twice() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "two threads woke a waiting task at the same time and it was queued twice (polled \
+             three times in all): `wake` must look at the `scheduled` mark and set it in one \
+             step (`swap`), not read it and then write it",
+            || {
+                let executor = under_loom::Executor::new();
+                let (kept, polls) = (Arc::new(Mutex::new(None)), Arc::new(AtomicUsize::new(0)));
+                let (theirs, counted) = (Arc::clone(&kept), Arc::clone(&polls));
+                executor.spawn(poll_fn(move |cx| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    *theirs.lock().unwrap() = Some(cx.waker().clone());
+                    Poll::<()>::Pending
+                }));
+                assert_eq!(executor.run(), 1, "the task waits");
+                let waker: Waker = kept.lock().unwrap().take().expect("the task was polled");
+                let wakers = [waker.clone(), waker];
+                let threads = wakers.map(|waker| sync::thread::spawn(move || waker.wake()));
+                for thread in threads {
+                    thread.join().unwrap();
+                }
+                assert_eq!(executor.run(), 1, "the task still waits");
+                // The task's future keeps its own waker: break the cycle.
+                kept.lock().unwrap().take();
+                assert_eq!(
+                    polls.load(Ordering::SeqCst),
+                    2,
+                    "two wakes before the next poll queue the task once"
+                );
+            },
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_a_task_s_end_and_a_poll_of_its_handle_loses_the_wake() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a JoinHandle polled on another thread while its task finished returned \
+             Pending, and nobody woke it: look for the result and leave the waker under one \
+             lock (the task could finish in between and find no waker to call)",
+            || {
+                let executor = under_loom::Executor::new();
+                let mut handle = executor.spawn(async { 7 });
+                let awaiting = sync::thread::spawn(move || {
+                    let (woken, waker) = Woken::new();
+                    let mut poll = || Pin::new(&mut handle).poll(&mut Context::from_waker(&waker));
+                    match poll() {
+                        Poll::Ready(out) => out,
+                        Poll::Pending => {
+                            woken.wait_for(1);
+                            match poll() {
+                                Poll::Ready(out) => out,
+                                Poll::Pending => panic!("woken by its task, the handle is ready"),
+                            }
+                        }
+                    }
+                });
+                assert_eq!(executor.run(), 0, "the task is ready at its first poll");
+                let out = awaiting.join().unwrap();
+                assert_eq!(out.ok(), Some(7), "the handle gives the task's output");
+            },
+        )
+    });
 }

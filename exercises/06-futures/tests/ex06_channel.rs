@@ -1,14 +1,29 @@
 //! Tests for exercise 06.6: a oneshot and a bounded channel whose ends are futures.
 //!
-//! The futures are polled by hand, with wakers that count: the tests see every wake.
+//! The futures are polled by hand, with wakers that count: the tests see every wake. Some
+//! wakers have their task polled at once on another thread, as a multi-threaded executor
+//! may; and the races between the two ends on two threads are checked by loom, a model
+//! checker, on a second copy of your module.
 
 use ch06_futures::ex06_channel::{Closed, SendError, channel, oneshot};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use support::timeout;
+use support::eager::EagerWaker;
+use support::loom::Woken;
+use support::wakers::FreshWakers;
+use support::{PATIENCE, timeout, timeout_after};
+
+// Your module again, compiled with loom's primitives: in this copy `crate::sync` is
+// `support::loom::sync`, so loom controls every lock it uses.
+use support::loom::sync;
+// (The stub's copy leaves its parameters and imports unused until you write the bodies.)
+#[allow(dead_code, unused_imports, unused_variables)]
+mod under_loom {
+    include!(concat!(env!("OUT_DIR"), "/model/ex06_channel.rs"));
+}
 
 /// A waker that counts its wakes.
 #[derive(Default)]
@@ -236,4 +251,268 @@ fn a_producer_and_a_consumer_run_through_a_small_channel() {
         })
     });
     assert_eq!(got, (0..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_send_waiting_for_room_fails_when_the_receiver_goes() {
+    let (first, woken, end) = timeout(|| {
+        let (tx, rx) = channel(1);
+        let (_, other) = counting_waker();
+        assert_eq!(poll(&mut tx.send(1), &other), Poll::Ready(Ok(())));
+        let (count, waker) = counting_waker();
+        let mut send = tx.send(2);
+        let first = poll(&mut send, &waker);
+        drop(rx);
+        let woken = wakes(&count);
+        (first, woken, poll(&mut send, &waker))
+    });
+    assert_eq!(first, Poll::Pending, "the channel is full: the send waits");
+    assert_eq!(
+        woken, 1,
+        "the receiver was dropped while a send waited for room: the sender must be woken, or \
+         it waits for ever"
+    );
+    assert_eq!(
+        end,
+        Poll::Ready(Err(SendError(2))),
+        "woken, a send whose receiver is gone fails with its message, even when the channel \
+         is full: no receive will ever make room (look at `receiver_gone` before you look \
+         at the room)"
+    );
+}
+
+#[test]
+fn every_wait_on_the_channel_wakes_the_waker_of_its_latest_poll() {
+    let (recv, send) = timeout(|| {
+        let (tx, mut rx) = channel(1);
+        let (_, other) = counting_waker();
+        let mut recv = FreshWakers::new(rx.recv());
+        assert!(recv.poll().is_pending(), "nothing sent yet");
+        assert!(recv.poll().is_pending(), "nothing sent yet");
+        assert_eq!(poll(&mut tx.send(1), &other), Poll::Ready(Ok(())));
+        let woke_recv = (recv.latest().wakes(), recv.stale_wakes());
+        assert_eq!(recv.poll(), Poll::Ready(Ok(1)));
+        drop(recv);
+        assert_eq!(poll(&mut tx.send(2), &other), Poll::Ready(Ok(())));
+        let mut send = FreshWakers::new(tx.send(3));
+        assert!(send.poll().is_pending(), "the channel is full");
+        assert!(send.poll().is_pending(), "the channel is full");
+        assert_eq!(poll(&mut rx.recv(), &other), Poll::Ready(Ok(2)));
+        let woke_send = send.latest().wakes();
+        assert_eq!(send.poll(), Poll::Ready(Ok(())));
+        (woke_recv, woke_send)
+    });
+    assert_eq!(
+        recv,
+        (1, 0),
+        "a receive polled with one waker, then with another (as a future moved to another \
+         task is), must be woken through the latest one when a message comes: keep the \
+         waker of the latest poll, replacing the old one (latest woken, older woken)"
+    );
+    assert!(
+        send >= 1,
+        "a send polled with one waker, then with another, must be woken through the latest \
+         one when a receive makes room; it was not"
+    );
+}
+
+#[test]
+fn a_receive_that_makes_room_leaves_no_waiting_sender_stranded() {
+    let stranded = timeout(|| {
+        let mut stranded = Vec::new();
+        for dropped in ["first", "second"] {
+            let (tx, mut rx) = channel(1);
+            let (_, other) = counting_waker();
+            assert_eq!(poll(&mut tx.send(0), &other), Poll::Ready(Ok(())));
+            let wakers = [counting_waker(), counting_waker()];
+            let mut sends = [Some(tx.send(1)), Some(tx.send(2))];
+            for (send, (_, waker)) in sends.iter_mut().zip(&wakers) {
+                let send = send.as_mut().expect("not dropped yet");
+                assert_eq!(poll(send, waker), Poll::Pending, "the channel is full");
+            }
+            assert_eq!(poll(&mut rx.recv(), &other), Poll::Ready(Ok(0)));
+            // Whichever sender was woken, one of them gives up (its task was cancelled).
+            let (gone, left) = if dropped == "first" { (0, 1) } else { (1, 0) };
+            sends[gone] = None;
+            let (count, waker) = &wakers[left];
+            if wakes(count) == 0 {
+                stranded.push(dropped);
+            } else {
+                let send = sends[left].as_mut().expect("not dropped");
+                assert_eq!(poll(send, waker), Poll::Ready(Ok(())), "there is room");
+            }
+        }
+        stranded
+    });
+    assert!(
+        stranded.is_empty(),
+        "two sends waited on a full channel; a receive made room, and then the {} of them \
+         was dropped (its task cancelled) while the other one had never been woken: that \
+         sender waits for ever beside an empty slot. Wake every waiting sender when you make \
+         room (those that find it full again leave a new waker), or pass the turn on when a \
+         woken one is dropped",
+        stranded.join(" and the ")
+    );
+}
+
+/// An end of a channel, shared with the task that a woken waker runs on another thread.
+type Shared<T> = Arc<Mutex<T>>;
+
+/// A waker whose task, polled at once on another thread when woken, runs `poll` and keeps
+/// what it gave, for the test to read.
+fn polled_at_once<R: Send + 'static>(
+    poll: impl Fn() -> R + Send + Sync + 'static,
+) -> (Arc<EagerWaker>, Waker, Shared<Option<R>>) {
+    let seen = Arc::new(Mutex::new(None));
+    let theirs = Arc::clone(&seen);
+    let (eager, waker) = EagerWaker::new(move || *theirs.lock().unwrap() = Some(poll()));
+    (eager, waker, seen)
+}
+
+#[test]
+fn the_channels_wake_a_task_only_after_letting_go_of_their_lock() {
+    let stuck = timeout_after(6 * PATIENCE, || {
+        let noop = Waker::noop();
+        let mut stuck = Vec::new();
+        let mut check = |what: &'static str, eager: &EagerWaker, seen: bool| {
+            assert_eq!(
+                eager.wakes(),
+                1,
+                "{what}: the waiting task must be woken, once"
+            );
+            assert!(
+                seen,
+                "{what}: the woken task, polled again, must find what woke it"
+            );
+            if eager.stuck() > 0 {
+                stuck.push(what);
+            }
+        };
+
+        let (tx, rx) = oneshot::<u32>();
+        let rx: Shared<_> = Arc::new(Mutex::new(rx));
+        let (eager, waker, seen) = {
+            let rx = Arc::clone(&rx);
+            polled_at_once(move || poll(&mut *rx.lock().unwrap(), noop))
+        };
+        assert_eq!(poll(&mut *rx.lock().unwrap(), &waker), Poll::Pending);
+        tx.send(5).unwrap();
+        let got = *seen.lock().unwrap() == Some(Poll::Ready(Ok(5)));
+        check("the oneshot sender (its send, then its drop)", &eager, got);
+
+        let (tx, rx) = channel::<u32>(1);
+        let rx: Shared<_> = Arc::new(Mutex::new(rx));
+        let recv_at_once = || {
+            let rx = Arc::clone(&rx);
+            polled_at_once(move || poll(&mut rx.lock().unwrap().recv(), noop))
+        };
+        let (eager, waker, seen) = recv_at_once();
+        assert_eq!(poll(&mut rx.lock().unwrap().recv(), &waker), Poll::Pending);
+        assert_eq!(poll(&mut tx.send(1), noop), Poll::Ready(Ok(())));
+        let got = *seen.lock().unwrap() == Some(Poll::Ready(Ok(1)));
+        check("a send, waking the waiting receiver", &eager, got);
+        let (eager, waker, seen) = recv_at_once();
+        assert_eq!(poll(&mut rx.lock().unwrap().recv(), &waker), Poll::Pending);
+        drop(tx);
+        let got = *seen.lock().unwrap() == Some(Poll::Ready(Err(Closed)));
+        check("the last sender's drop, waking the receiver", &eager, got);
+
+        let (tx, mut rx) = channel::<u32>(1);
+        assert_eq!(poll(&mut tx.send(1), noop), Poll::Ready(Ok(())));
+        let (eager, waker, seen) = {
+            let tx = tx.clone();
+            polled_at_once(move || poll(&mut tx.send(9), noop))
+        };
+        assert_eq!(
+            poll(&mut tx.send(2), &waker),
+            Poll::Pending,
+            "the channel is full"
+        );
+        assert_eq!(poll(&mut rx.recv(), noop), Poll::Ready(Ok(1)));
+        let got = *seen.lock().unwrap() == Some(Poll::Ready(Ok(())));
+        check("a receive, waking the waiting sender", &eager, got);
+        stuck
+    });
+    assert!(
+        stuck.is_empty(),
+        "these woke a task while they still held the channel's lock: {}. The woken task, \
+         polled at once on another thread (as a multi-threaded executor may), waited {} s \
+         for that lock. Lock, change the state, take the wakers out, unlock, then wake",
+        stuck.join("; "),
+        PATIENCE.as_secs()
+    );
+}
+
+/// Runs `future` to its end on a thread of the model: polls it, and after each `Pending`
+/// waits for a wake (a wake that never comes is a deadlock, which loom reports).
+fn wait_on<F: Future + Unpin>(mut future: F) -> F::Output {
+    let (woken, waker) = Woken::new();
+    loop {
+        let before = woken.wakes();
+        if let Poll::Ready(out) = Pin::new(&mut future).poll(&mut Context::from_waker(&waker)) {
+            return out;
+        }
+        woken.wait_for(before + 1);
+    }
+}
+
+#[test]
+fn no_interleaving_of_a_oneshot_s_two_ends_loses_the_value() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a oneshot receiver polled while the value was sent on another thread returned \
+             Pending, and nobody woke it: look for the value and leave the waker under one \
+             lock, and wake after you unlock",
+            || {
+                let (tx, rx) = under_loom::oneshot();
+                let sender = sync::thread::spawn(move || tx.send(5).unwrap());
+                assert_eq!(wait_on(rx).ok(), Some(5), "the value sent arrives");
+                sender.join().unwrap();
+            },
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_a_send_and_a_waiting_receive_loses_a_message_or_the_end() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a receive on one thread, while another thread sent and then dropped the last \
+             sender, returned Pending and nobody woke it: look at the queue and the senders \
+             and leave the waker under one lock (a send in between finds no waker to call)",
+            || {
+                let (tx, mut rx) = under_loom::channel(1);
+                let sender = sync::thread::spawn(move || {
+                    wait_on(tx.send(1)).expect("the receiver is there");
+                });
+                let mut got = Vec::new();
+                while let Ok(n) = wait_on(rx.recv()) {
+                    got.push(n);
+                }
+                assert_eq!(got, [1], "the message, then the end");
+                sender.join().unwrap();
+            },
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_a_send_waiting_for_room_and_the_receiver_loses_the_wake() {
+    timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "a send waiting for room on one thread, while the receiver took a message (or \
+             was dropped) on another, returned Pending and nobody woke it: look at the room \
+             and the receiver and leave the waker under one lock",
+            || {
+                let (tx, mut rx) = under_loom::channel(1);
+                wait_on(tx.send(0)).expect("there is room for one");
+                let sender = sync::thread::spawn(move || wait_on(tx.send(1)).is_ok());
+                assert_eq!(wait_on(rx.recv()).ok(), Some(0));
+                drop(rx);
+                // Sent into the room the receive made, or refused once the receiver was
+                // gone: either way the send ends.
+                sender.join().unwrap();
+            },
+        )
+    });
 }

@@ -37,6 +37,15 @@ pub mod ex02_idle;
 #[cfg(feature = "ex02-nested-cuts-short")]
 #[path = "wrong/ex02_nested_cuts_short.rs"]
 pub mod ex02_idle;
+#[cfg(feature = "ex02-no-cpu-means-zero")]
+#[path = "wrong/ex02_no_cpu_means_zero.rs"]
+pub mod ex02_idle;
+#[cfg(feature = "ex02-run-starts-at-first-cpu")]
+#[path = "wrong/ex02_run_starts_at_first_cpu.rs"]
+pub mod ex02_idle;
+#[cfg(feature = "ex02-whole-milliseconds")]
+#[path = "wrong/ex02_whole_milliseconds.rs"]
+pub mod ex02_idle;
 
 #[cfg(feature = "ex03-one-at-a-time")]
 #[path = "wrong/ex03_one_at_a_time.rs"]
@@ -49,6 +58,12 @@ pub mod ex03_interleave;
 pub mod ex03_interleave;
 #[cfg(feature = "ex03-restarts-round")]
 #[path = "wrong/ex03_restarts_round.rs"]
+pub mod ex03_interleave;
+#[cfg(feature = "ex03-round-cap")]
+#[path = "wrong/ex03_round_cap.rs"]
+pub mod ex03_interleave;
+#[cfg(feature = "ex03-slot-by-current-position")]
+#[path = "wrong/ex03_slot_by_current_position.rs"]
 pub mod ex03_interleave;
 
 #[cfg(feature = "ex04-one-by-one")]

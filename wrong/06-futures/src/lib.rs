@@ -13,6 +13,7 @@ mutation!("ex01-forgets-state", ex01_generator);
 mutation!("ex01-no-priming", ex01_generator);
 mutation!("ex01-restarts-after-complete", ex01_generator);
 mutation!("ex01-primes-with-a-term", ex01_generator);
+mutation!("ex01-running-mean", ex01_generator);
 
 mutation!("ex02-first-waker", ex02_delay);
 mutation!("ex02-thread-per-poll", ex02_delay);
@@ -33,13 +34,23 @@ mutation!("ex04-select-keeps-loser", ex04_combinators);
 mutation!("ex04-select-polls-b-first", ex04_combinators);
 mutation!("ex04-select-polls-both", ex04_combinators);
 mutation!("ex04-join-wakes-itself", ex04_combinators);
+mutation!("ex04-select-pending-after-finish", ex04_combinators);
 
 mutation!("ex05-clears-after-poll", ex05_executor);
 mutation!("ex05-requeues-pending", ex05_executor);
 mutation!("ex05-panic-kills-run", ex05_executor);
 mutation!("ex05-queues-twice", ex05_executor);
+mutation!("ex05-handle-keeps-first-waker", ex05_executor);
+mutation!("ex05-keeps-finished-future", ex05_executor);
+mutation!("ex05-checks-then-marks", ex05_executor);
+mutation!("ex05-handle-two-locks", ex05_executor);
 
 mutation!("ex06-spinning-recv", ex06_channel);
 mutation!("ex06-drop-forgets-wake", ex06_channel);
 mutation!("ex06-unbounded", ex06_channel);
 mutation!("ex06-one-sender-closes", ex06_channel);
+mutation!("ex06-full-before-gone", ex06_channel);
+mutation!("ex06-recv-keeps-first-waker", ex06_channel);
+mutation!("ex06-wakes-one-sender", ex06_channel);
+mutation!("ex06-wakes-under-lock", ex06_channel);
+mutation!("ex06-recv-two-locks", ex06_channel);
