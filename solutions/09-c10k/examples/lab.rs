@@ -67,8 +67,9 @@ fn rust_servers(me: &str) -> Vec<ServerSpec> {
 fn serve(kind: &str) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     // std listens with a backlog of 128: a burst of connects beyond it waits for a SYN to
-    // be sent again, a second later. Listen again with the system's maximum (Linux takes
-    // the new value), as the Python peers and tokio's own `bind` do.
+    // be sent again, a second later. Listen again with 4096 (Linux takes the new value,
+    // capped at `net.core.somaxconn`), as the Python peers do, so that every server starts
+    // from the same backlog.
     #[cfg(unix)]
     unsafe {
         use std::os::fd::AsRawFd;
