@@ -158,6 +158,32 @@ pub fn wait_until_asleep(tid: Tid, what: &str) {
     );
 }
 
+/// Waits (at most the [`PATIENCE`]) until thread `tid` sleeps in a futex wait (a mutex, a
+/// condvar, a park: the system call that `/proc/PID/task/TID/syscall` shows) and stays
+/// there, untouched. For a scene like "the server's thread now waits for the lock the
+/// test holds", told apart from a thread asleep in `epoll_wait` because it has nothing to
+/// do yet. False if it never does; where threads cannot be watched, false at once.
+pub fn wait_until_blocked_in_futex(tid: Tid) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        if !can_watch_threads() {
+            return false;
+        }
+        let in_futex = || {
+            std::fs::read_to_string(format!("/proc/self/task/{}/syscall", tid.0))
+                .ok()
+                .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok())
+                == Some(libc::SYS_futex as i64)
+        };
+        within_patience(|| in_futex() && stays_asleep(tid, &mut None) == Some(true) && in_futex())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = tid;
+        false
+    }
+}
+
 /// Whether thread `tid` is asleep now and still asleep [`STILL_FOR`] later, with not one
 /// more context switch and not one more nanosecond of CPU; `None` if it has ended. `last`
 /// gets the latest sample, for a message.

@@ -1,9 +1,9 @@
-//! Runs your chat server (exercise 08.5) on http://127.0.0.1:8080 until Ctrl-C.
+//! Runs your chat server (exercise 08.6) on http://127.0.0.1:8080 until Ctrl-C.
 //!
 //! `cargo run -p ch08-frameworks --example ch08-chat`, then open the address in two
 //! browser tabs.
 
-use ch08_frameworks::ex05_chat::{Chat, Config};
+use ch08_frameworks::ex06_chat::{Chat, Config};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -1,4 +1,4 @@
-//! Chapter 08's lab: the chat server (08.5) holding many idle WebSocket connections, and
+//! Chapter 08's lab: the chat server (08.6) holding many idle WebSocket connections, and
 //! how long one message takes to reach all of them; Tornado's chat beside it when Python
 //! and Tornado are installed.
 //!
@@ -13,7 +13,7 @@
 //! each side. Each server runs on one thread (tokio's current-thread runtime; Tornado's
 //! single loop), and so does the client.
 
-use ch08_frameworks::ex05_chat::{Chat, Config};
+use ch08_frameworks::ex06_chat::{Chat, Config};
 use futures::{SinkExt, StreamExt};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -68,7 +68,7 @@ fn main() {
     }
 }
 
-/// `--serve BYTES`: the chat server of exercise 08.5 on one thread, with WebSocket read
+/// `--serve BYTES`: the chat server of exercise 08.6 on one thread, with WebSocket read
 /// buffers of BYTES; prints its port.
 fn serve(read_buffer: usize) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -303,7 +303,7 @@ fn coordinate(quick: bool) {
             rust(128 * 1024),
         ),
         (
-            "Rust: axum, 4 KiB read buffers (08.5's default)",
+            "Rust: axum, 4 KiB read buffers (08.6's default)",
             "axum, 4 KiB buffers",
             rust(4 * 1024),
         ),

@@ -7,5 +7,5 @@ pub mod ex01_deferred;
 pub mod ex02_codec;
 pub mod ex03_gather;
 pub mod ex04_runtimes;
-pub mod ex05_chat;
-pub mod ex06_select;
+pub mod ex05_select;
+pub mod ex06_chat;

@@ -1,4 +1,4 @@
-//! Exercise 08.6: `select!` in a connection loop (a line, a message to send, shutdown, an
+//! Exercise 08.5: `select!` in a connection loop (a line, a message to send, shutdown, an
 //! idle timeout), with a read that loses nothing when another branch wins.
 //!
 //! The page is `book/src/ch08-frameworks/select.md`.
@@ -30,7 +30,8 @@ pub const BYE_IDLE: &str = "bye: idle for too long";
 /// message from `outgoing` is written to the peer as a line, `shutdown` ends the loop with
 /// a goodbye, and so does a peer that sends nothing for `idle`. Each line written to the
 /// peer is flushed at once (the stream may buffer what is written). When every sender of
-/// `outgoing` is gone there is nothing more to send, and the loop goes on without it.
+/// `outgoing` is gone there is nothing more to send, and the loop goes on without it; when
+/// `incoming`'s receiver is gone, the peer's lines are dropped, and the loop goes on too.
 pub async fn connection<S>(
     stream: S,
     mut outgoing: mpsc::Receiver<String>,

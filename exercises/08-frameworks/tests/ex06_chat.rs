@@ -1,4 +1,4 @@
-//! Tests for exercise 08.5: the chat server.
+//! Tests for exercise 08.6: the chat server.
 //!
 //! `publish` and `long_poll` are tested on their own, on tokio's paused clock. The server
 //! is tested with real WebSocket clients (tokio-tungstenite) on 127.0.0.1, on the real
@@ -7,7 +7,7 @@
 
 mod common;
 
-use ch08_frameworks::ex05_chat::{Chat, Config, Post, SHUTDOWN_NOTICE, lagged_notice};
+use ch08_frameworks::ex06_chat::{Chat, Config, Post, SHUTDOWN_NOTICE, lagged_notice};
 use common::{paused, poll_limit, real};
 use futures::{SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -877,6 +877,71 @@ fn two_clients_asking_at_once_for_the_last_place_get_one_yes_and_one_no() {
          at there and taken later can be promised to both"
     );
     assert_eq!(open, 1, "one connection is open");
+}
+
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Linux's /proc to see the server's thread wait for the room's lock"
+)]
+fn a_client_is_subscribed_before_it_is_told_it_is_in() {
+    // A post made the moment a client has its 101 must reach it, so `accept` subscribes
+    // before it answers. The test holds the room's lock (`with_room`) while ann asks to
+    // join, and waits until the server's thread is stopped at that lock. A handler that
+    // subscribes first is stopped before it answers; one that answers first and
+    // subscribes later, in the connection's task, has already sent its 101: a post made
+    // in between would never reach ann.
+    let (blocked, early_answer, code) = real(|| async {
+        let server = start_on_own_thread(config());
+        let mut ann = TcpStream::connect(server.addr).await.unwrap();
+        let (locked, is_locked) = std_mpsc::channel();
+        let (let_go, release) = std_mpsc::channel::<()>();
+        let chat = server.chat.clone();
+        let holder = thread::spawn(move || {
+            chat.with_room("lobby", |_| {
+                locked.send(()).unwrap();
+                let _ = release.recv();
+            })
+        });
+        is_locked.recv().unwrap();
+        ann.write_all(upgrade_request("ann").as_bytes())
+            .await
+            .unwrap();
+        let tid = server.thread.tid;
+        let blocked =
+            tokio::task::spawn_blocking(move || sched::wait_until_blocked_in_futex(tid))
+                .await
+                .unwrap();
+        // Whatever the server wrote before it stopped is here already (loopback).
+        let mut head = [0; 64];
+        let early_answer = match ann.try_read(&mut head) {
+            Ok(n) => Some(String::from_utf8_lossy(&head[..n]).into_owned()),
+            Err(_) => None,
+        };
+        drop(let_go);
+        holder.join().unwrap();
+        let code = if early_answer.is_none() {
+            Some(status(&mut ann, "ann").await)
+        } else {
+            None
+        };
+        drop(ann);
+        server.stop().await;
+        (blocked, early_answer, code)
+    });
+    assert!(
+        blocked,
+        "the test held the room's lock while ann asked to join, and the server's thread \
+         never stopped at it: `accept` must subscribe (the given `subscribe` takes the \
+         room's lock) before it answers"
+    );
+    assert_eq!(
+        early_answer, None,
+        "ann was answered while her room was locked, so she was not subscribed yet: \
+         subscribe in `accept`, before the upgrade, not in the connection's task (posts \
+         made in between are lost to her)"
+    );
+    assert_eq!(code, Some(101), "once the room is free, ann is let in");
 }
 
 // Two posts at once: each must reach the subscribers in the order of its id. The room's

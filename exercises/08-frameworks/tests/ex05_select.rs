@@ -1,4 +1,4 @@
-//! Tests for exercise 08.6: a connection loop built on `select!`.
+//! Tests for exercise 08.5: a connection loop built on `select!`.
 //!
 //! The peer is the other end of an in-memory pipe (`tokio::io::duplex`), and the clock is
 //! tokio's paused one: `sleep(ms(1))` lets the loop handle everything that has happened,
@@ -6,7 +6,7 @@
 
 mod common;
 
-use ch08_frameworks::ex06_select::{BYE_IDLE, BYE_SHUTDOWN, Ending, connection};
+use ch08_frameworks::ex05_select::{BYE_IDLE, BYE_SHUTDOWN, Ending, connection};
 use common::{paused, poll_limit};
 use std::io;
 use std::time::Duration;
@@ -278,6 +278,36 @@ fn the_loop_goes_on_when_the_server_drops_its_sender() {
     assert_eq!(
         after, IDLE,
         "the idle time counts from the peer's last line"
+    );
+}
+
+#[test]
+fn the_loop_goes_on_when_the_server_stops_listening() {
+    // The server drops its receiver of `incoming`: a send of the peer's line fails. The
+    // line has nowhere to go, but the connection is still wanted: it goes on.
+    let (news, bye, ending) = paused(|| async {
+        let mut peer = start(50);
+        peer.incoming = mpsc::channel(1).1;
+        peer.send("nobody hears this\n").await;
+        peer.outgoing.send("news".to_string()).await.unwrap();
+        let news = peer.read_line().await;
+        peer.shutdown.cancel();
+        let bye = peer.read_line().await;
+        let (ending, _) = peer.task.await.expect("the connection loop panicked");
+        (news, bye, ending.map_err(|e| e.to_string()))
+    });
+    assert_eq!(
+        (news.as_deref(), bye.as_deref()),
+        (Some("news"), Some(BYE_SHUTDOWN)),
+        "after the server dropped its receiver of `incoming` and the peer sent a line, the \
+         loop must still write the server's messages and say goodbye on shutdown (the \
+         peer read these two lines); it ended with {ending:?}"
+    );
+    assert_eq!(
+        ending,
+        Ok(Ending::Shutdown),
+        "a line that has nowhere to go is dropped: it is not an error that ends the \
+         connection"
     );
 }
 

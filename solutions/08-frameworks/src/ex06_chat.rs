@@ -1,4 +1,4 @@
-//! Exercise 08.5: long-lived connections, Tornado's job. A chat server on axum: rooms of
+//! Exercise 08.6: long-lived connections, Tornado's job. A chat server on axum: rooms of
 //! WebSocket clients, one `broadcast` channel per room, a connection limit, long polling
 //! for clients without WebSockets, and a shutdown that says goodbye. The page is
 //! `book/src/ch08-frameworks/chat.md`.
