@@ -172,8 +172,8 @@ pub fn wait_until_blocked_in_futex(tid: Tid) -> bool {
         let in_futex = || {
             std::fs::read_to_string(format!("/proc/self/task/{}/syscall", tid.0))
                 .ok()
-                .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok())
-                == Some(libc::SYS_futex as i64)
+                .and_then(|text| text.split_whitespace().next()?.parse::<libc::c_long>().ok())
+                == Some(libc::SYS_futex)
         };
         within_patience(|| in_futex() && stays_asleep(tid, &mut None) == Some(true) && in_futex())
     }

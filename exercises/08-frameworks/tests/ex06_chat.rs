@@ -908,10 +908,9 @@ fn a_client_is_subscribed_before_it_is_told_it_is_in() {
             .await
             .unwrap();
         let tid = server.thread.tid;
-        let blocked =
-            tokio::task::spawn_blocking(move || sched::wait_until_blocked_in_futex(tid))
-                .await
-                .unwrap();
+        let blocked = tokio::task::spawn_blocking(move || sched::wait_until_blocked_in_futex(tid))
+            .await
+            .unwrap();
         // Whatever the server wrote before it stopped is here already (loopback).
         let mut head = [0; 64];
         let early_answer = match ann.try_read(&mut head) {

@@ -1198,7 +1198,7 @@ fn open_files_limit() -> u64 {
 
 /// The soft and hard limits on open files (`ulimit -n`), as counts; "unknown" where the
 /// system has no such limit to read (Windows limits handles differently).
-fn open_files_limit() -> (String, String) {
+fn open_files_limits() -> (String, String) {
     #[cfg(unix)]
     {
         let mut files = libc::rlimit {
@@ -1224,7 +1224,7 @@ fn machine_limits() -> Table {
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|_| "unknown".into())
     };
-    let (files_soft, files_hard) = open_files_limit();
+    let (files_soft, files_hard) = open_files_limits();
     let ports = read("/proc/sys/net/ipv4/ip_local_port_range");
     let port_count = ports
         .split_once(' ')
