@@ -113,6 +113,52 @@ fn a_job_s_panic_reaches_the_caller_with_its_message() {
     });
 }
 
+/// What a panic said, if it said it with a string.
+fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+#[test]
+fn a_job_s_formatted_panic_reaches_the_caller_with_its_message() {
+    // `panic!` with values in its message (`panic!("job {i} ...")`) carries a `String`,
+    // not a `&'static str`: the message must reach the caller whichever it is.
+    let outcome = timeout(|| {
+        let file = "results.csv";
+        let jobs: Vec<Job<usize>> = (0..3_usize)
+            .map(|i| {
+                Box::new(move || {
+                    if i == 1 {
+                        panic!("job {i} could not find {file}");
+                    }
+                    i
+                }) as Job<usize>
+            })
+            .collect();
+        panic::catch_unwind(AssertUnwindSafe(|| run_all(jobs)))
+    });
+    match outcome {
+        Ok(results) => panic!(
+            "job 1 panicked, yet `run_all` returned {results:?} as if all had gone well: \
+             `join` gives the panic back as an `Err`; pass it on with \
+             `std::panic::resume_unwind`"
+        ),
+        Err(payload) if message(&*payload) == Some("job 1 could not find results.csv") => {}
+        Err(payload) => match message(&*payload) {
+            Some(todo) if todo.starts_with("not yet implemented") => panic::resume_unwind(payload),
+            said => panic!(
+                "job 1 panicked with a formatted message, \"job 1 could not find \
+                 results.csv\" (a `String` in the payload, not a `&str`), but the caller got \
+                 a panic that says {said:?}: the job's own message was lost. Pass the payload \
+                 on as it is, with `std::panic::resume_unwind`, instead of taking the message \
+                 out of it"
+            ),
+        },
+    }
+}
+
 #[test]
 fn a_job_s_panic_reaches_the_caller_only_after_every_thread_is_joined() {
     let job_2_finished_first = timeout(|| {

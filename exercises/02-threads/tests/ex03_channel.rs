@@ -100,6 +100,37 @@ fn the_loop_ends_when_every_producer_has_hung_up() {
 }
 
 #[test]
+fn with_no_producers_the_loop_ends_at_once() {
+    // No producer at all: every producer has hung up before the first `recv`, and the
+    // only sender left is the one you made, which no producer took. `fan_in` runs on a
+    // thread of its own here, so that a loop that waits for that sender forever is named.
+    let count = timeout(|| {
+        let (tell, returned) = std::sync::mpsc::channel();
+        let caller = thread::spawn(move || {
+            let _ = tell.send(fan_in(Vec::<Producer<u8>>::new(), |_| {}));
+        });
+        match returned.recv_timeout(PATIENCE) {
+            Ok(count) => count,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+                "with no producers at all, `fan_in` had not returned after {} s: the \
+                 receiving loop was waiting for a sender that nobody drops. Drop your own \
+                 sender before the loop, whether or not a producer took a clone of it",
+                PATIENCE.as_secs()
+            ),
+            // `fan_in` panicked: its own panic fails the test.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match caller.join() {
+                Err(panic) => panic::resume_unwind(panic),
+                Ok(()) => unreachable!("`fan_in` returned, so its count was sent"),
+            },
+        }
+    });
+    assert_eq!(
+        count, 0,
+        "there were no producers, yet {count} messages were counted"
+    );
+}
+
+#[test]
 fn messages_are_handled_on_the_calling_thread() {
     timeout(|| {
         let caller = thread::current().id();

@@ -216,3 +216,41 @@ fn the_caller_sleeps_while_it_waits_for_a_job() {
         assert_eq!(returned, 7, "the job returned 7 to a total of 0");
     });
 }
+
+#[test]
+fn a_thread_that_finds_the_total_locked_sleeps_until_it_is_free() {
+    // The test holds `total` locked. The one job says which thread it runs on and returns
+    // 7: its thread then has nothing to do but wait for the lock, and it must wait asleep:
+    // `Mutex::lock` parks it until the lock is free. (On Linux the test reads the
+    // thread's state in `/proc`; no clock.)
+    let returned = timeout(|| {
+        let total = Arc::new(Mutex::new(0));
+        let held = total.lock().unwrap();
+        let (tell, job_thread) = mpsc::channel();
+        let caller = {
+            let total = Arc::clone(&total);
+            std::thread::spawn(move || {
+                let job: Job = Box::new(move || {
+                    tell.send(sched::current_tid()).unwrap();
+                    7
+                });
+                add_up_live(&total, vec![job])
+            })
+        };
+        let Ok(tid) = job_thread.recv_timeout(support::PATIENCE) else {
+            drop(held);
+            let _ = caller.join().map_err(|panic| panic::resume_unwind(panic));
+            panic!("the job never ran");
+        };
+        sched::assert_parks(
+            tid,
+            "the lock on `total`, which the test holds",
+            "`Mutex::lock` sleeps until the lock is free; `try_lock` in a loop does not.",
+        );
+        drop(held);
+        caller
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic))
+    });
+    assert_eq!(returned, 7, "the job returned 7 to a total of 0");
+}

@@ -2,11 +2,12 @@
 
 use ch02_threads::ex05_pool::ThreadPool;
 use std::collections::HashSet;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
-use support::{PATIENCE, Rendezvous, sched, timeout};
+use support::{PATIENCE, Rendezvous, isolated, sched, timeout};
 
 #[test]
 fn the_workers_run_jobs_at_the_same_time() {
@@ -405,4 +406,123 @@ fn shutdown_sleeps_while_the_workers_finish() {
             "the job had not run when `shutdown` returned"
         );
     });
+}
+
+/// How many threads this process has now, as Linux's `/proc/self/task` lists them.
+fn threads_of_this_process() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task lists the threads of the process")
+        .count()
+}
+
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "counts the process's threads in /proc/self/task, which only Linux has"
+)]
+fn new_starts_every_worker_and_execute_starts_none() {
+    // `new` starts the workers; `execute` only queues. The test counts the threads of the
+    // process (in `/proc`) before `new`, after it, and after six jobs have run. It runs
+    // alone in a child process, so that no other test's threads come and go meanwhile.
+    isolated::run(
+        "the test process died while it counted the pool's threads",
+        || {
+            let (after_new, after_jobs) = timeout(|| {
+                let before = threads_of_this_process();
+                let pool = ThreadPool::new(3);
+                let after_new = threads_of_this_process().saturating_sub(before);
+                let (done, ran) = mpsc::channel();
+                for _ in 0..6 {
+                    let done = done.clone();
+                    pool.execute(move || done.send(()).unwrap());
+                }
+                for _ in 0..6 {
+                    ran.recv_timeout(PATIENCE).expect("a job never ran");
+                }
+                let after_jobs = threads_of_this_process().saturating_sub(before);
+                pool.shutdown();
+                (after_new, after_jobs)
+            });
+            assert!(
+                after_new >= 3,
+                "`ThreadPool::new(3)` returned with {after_new} new threads in the process: \
+                 `new` starts every worker, and `execute` only queues jobs for them"
+            );
+            assert_eq!(
+                after_jobs, after_new,
+                "the process had {after_new} more threads once `ThreadPool::new(3)` returned, \
+                 and {after_jobs} once 6 jobs had run: no thread is started after `new`"
+            );
+        },
+    );
+}
+
+/// The panic that drops the pool in the next test.
+const OWNER_FAILED: &str = "the pool's owner failed (this panic is part of the test)";
+
+/// What a panic said, if it said it with a string.
+fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+#[test]
+fn a_pool_dropped_while_a_panic_unwinds_still_finishes_its_queue() {
+    let (panicked, ran) = timeout(|| {
+        let ran = Arc::new(AtomicUsize::new(0));
+        // The only worker is held by the first job until the pool's drop has begun, so
+        // the five jobs after it are still queued when the panic drops the pool. On Linux
+        // the opener waits until this thread sleeps (in the drop, waiting for the worker:
+        // the only place a right answer waits), and a drop that returns at once is seen
+        // every time; elsewhere it waits a moment. A right answer passes either way.
+        let (open, gate) = mpsc::channel::<()>();
+        let caller = sched::current_tid();
+        let opener = thread::spawn(move || {
+            if sched::can_watch_threads() {
+                sched::wait_until_asleep(caller, "the thread whose panic drops the pool waits");
+            } else {
+                thread::sleep(Duration::from_millis(100));
+            }
+            let _ = open.send(());
+        });
+        let outcome = {
+            let ran = Arc::clone(&ran);
+            panic::catch_unwind(AssertUnwindSafe(move || {
+                let pool = ThreadPool::new(1);
+                {
+                    let ran = Arc::clone(&ran);
+                    pool.execute(move || {
+                        gate.recv().expect("the test should open the gate");
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+                for _ in 0..5 {
+                    let ran = Arc::clone(&ran);
+                    pool.execute(move || {
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+                panic!("{OWNER_FAILED}");
+            }))
+        };
+        let ran = ran.load(Ordering::SeqCst);
+        opener
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        match outcome {
+            Err(payload) if message(&*payload) == Some(OWNER_FAILED) => (true, ran),
+            // Another panic (a `todo!`) fails the test with its own message.
+            Err(payload) => panic::resume_unwind(payload),
+            Ok(()) => (false, ran),
+        }
+    });
+    assert!(panicked, "the test's own panic never happened");
+    assert_eq!(
+        ran, 6,
+        "6 jobs were queued, and the pool was dropped by a panic (as the stack unwinds): \
+         only {ran} had run when the drop returned. Dropping the pool finishes every queued \
+         job and joins the workers, even while the thread panics"
+    );
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
-use support::{sched, timeout};
+use support::{isolated, sched, timeout};
 
 /// What the instructions saw.
 #[derive(Default)]
@@ -398,4 +398,73 @@ fn the_caller_sleeps_while_the_programs_run() {
             .unwrap_or_else(|panic| panic::resume_unwind(panic));
         assert_eq!(results, [1], "one program, one result");
     });
+}
+
+/// The kernel ids of this process's threads now, as Linux's `/proc/self/task` lists them.
+fn threads_of_this_process() -> Vec<sched::Tid> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task lists the threads of the process")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .map(sched::Tid)
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "finds and watches the program's thread in /proc, which only Linux has"
+)]
+fn a_thread_waiting_for_the_gil_sleeps() {
+    // The test takes the GIL itself, then calls `run_threads` with one program, on a
+    // thread of its own. The program's thread has nothing to do but wait for the GIL, and
+    // it must wait asleep: `acquire` parks it until the GIL is free. The test finds that
+    // thread in `/proc` (the one new thread that is not the caller; the test runs alone in
+    // a child process, so no other test's threads come and go) and reads its state there,
+    // with no clock; then it lets go of the GIL.
+    isolated::run(
+        "the test process died while a program's thread waited for the GIL",
+        || {
+            let results = timeout(|| {
+                let gil = Arc::new(Gil::new());
+                let held = gil.acquire();
+                let before = threads_of_this_process();
+                let probe = Arc::new(Probe::default());
+                let programs = workers(&[3], &probe);
+                let caller = {
+                    let gil = Arc::clone(&gil);
+                    sched::spawn_watched("caller", move || run_threads(&gil, programs))
+                };
+                let mut program_thread = None;
+                support::within_patience(|| {
+                    program_thread = threads_of_this_process()
+                        .into_iter()
+                        .find(|tid| !before.contains(tid) && *tid != caller.tid);
+                    program_thread.is_some() || caller.thread.is_finished()
+                });
+                let Some(tid) = program_thread else {
+                    drop(held);
+                    let _ = caller
+                        .thread
+                        .join()
+                        .map_err(|panic| panic::resume_unwind(panic));
+                    panic!(
+                        "`run_threads` started no thread for its program: each program runs \
+                         on an OS thread of its own"
+                    );
+                };
+                sched::assert_parks(
+                    tid,
+                    "the GIL, which the test holds",
+                    "`Gil::acquire` sleeps until the GIL is free: call it, and nothing else, \
+                     to wait for the GIL (a loop on `is_held` spins).",
+                );
+                drop(held);
+                caller
+                    .thread
+                    .join()
+                    .unwrap_or_else(|panic| panic::resume_unwind(panic))
+            });
+            assert_eq!(results, [3], "one program of 3 instructions, one result");
+        },
+    );
 }

@@ -284,6 +284,113 @@ fn instructions_hold_the_gil_and_blocking_calls_let_go_of_it() {
     }
 }
 
+/// A program that runs `ops` (`true`: an instruction, `false`: a blocking call that does
+/// nothing) and notes at each instruction which turn of the GIL it runs in.
+struct TurnTaker {
+    gil: Arc<Gil>,
+    ops: VecDeque<bool>,
+    turns: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Program for TurnTaker {
+    fn step(&mut self) -> Step {
+        self.turns.lock().unwrap().push(self.gil.turns());
+        match self.ops.pop_front() {
+            None => Step::Done(0),
+            Some(true) => Step::Ran,
+            Some(false) => Step::Blocking(Box::new(|| {})),
+        }
+    }
+}
+
+#[test]
+fn a_thread_keeps_the_gil_from_one_blocking_call_to_the_next() {
+    // One program: an instruction, then one that makes a blocking call, twice, then two
+    // instructions. Alone, its thread takes the GIL once to start and once after each
+    // call, and keeps it in between: `Gil::turns` counts each `acquire`.
+    let turns = timeout(|| {
+        let gil = Arc::new(Gil::new());
+        let turns = Arc::new(Mutex::new(Vec::new()));
+        let program = TurnTaker {
+            gil: Arc::clone(&gil),
+            ops: [true, false, true, false, true].into(),
+            turns: Arc::clone(&turns),
+        };
+        run_threads(&gil, vec![Box::new(program)]);
+        std::mem::take(&mut *turns.lock().unwrap())
+    });
+    assert_eq!(
+        turns,
+        [1, 1, 2, 2, 3, 3],
+        "the turn of the GIL each instruction ran in: a thread takes the GIL before its \
+         first instruction and again after each blocking call, and keeps it from one call \
+         to the next, as CPython does (a turn per instruction is 03.1's GIL, which pays a \
+         lock operation for every bytecode)"
+    );
+}
+
+/// A program whose one blocking call says which thread runs it, then waits for the test's
+/// word; after it, one instruction.
+struct CallsThenWaits {
+    tid: Option<mpsc::Sender<sched::Tid>>,
+    word: Option<mpsc::Receiver<()>>,
+}
+
+impl Program for CallsThenWaits {
+    fn step(&mut self) -> Step {
+        match (self.tid.take(), self.word.take()) {
+            (Some(tid), Some(word)) => Step::Blocking(Box::new(move || {
+                tid.send(sched::current_tid()).unwrap();
+                let _ = word.recv();
+            })),
+            _ => Step::Done(1),
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Linux's /proc to see whether a waiting thread sleeps"
+)]
+fn a_thread_that_wants_the_gil_back_sleeps_until_it_is_free() {
+    // The test takes the GIL while the program's blocking call runs, then lets the call
+    // return: the thread must wait for the GIL asleep, in `acquire`, not in a loop that
+    // looks whether it is free (the kernel's count of its context switches and CPU time
+    // tells the two apart).
+    timeout(|| {
+        let gil = Arc::new(Gil::new());
+        let (tid_tx, tid_rx) = mpsc::channel();
+        let (go, word) = mpsc::channel();
+        let runner = {
+            let gil = Arc::clone(&gil);
+            thread::spawn(move || {
+                let program = CallsThenWaits {
+                    tid: Some(tid_tx),
+                    word: Some(word),
+                };
+                run_threads(&gil, vec![Box::new(program)])
+            })
+        };
+        let tid = tid_rx
+            .recv()
+            .expect("the program's blocking call never ran");
+        let held = gil.acquire();
+        go.send(()).unwrap();
+        sched::assert_parks(
+            tid,
+            "the GIL, which the test holds, after its blocking call returned",
+            "take the GIL back with `acquire`, which sleeps until it is free; a loop that \
+             asks `is_held` and yields keeps a core busy for nothing",
+        );
+        drop(held);
+        let results = runner
+            .join()
+            .unwrap_or_else(|panic| panic::resume_unwind(panic));
+        assert_eq!(results, [1], "one program, one result");
+    });
+}
+
 /// Finishes only once the next program has finished (the last one finishes at once), so
 /// that the programs finish last to first. Its wait is a blocking call, so the GIL is
 /// free meanwhile; it gives up after a few seconds (only a wrong answer gets that far).

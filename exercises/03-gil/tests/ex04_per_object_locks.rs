@@ -219,6 +219,27 @@ fn money_is_neither_created_nor_lost() {
 }
 
 #[test]
+fn while_held_runs_with_the_money_already_moved() {
+    // `while_held` is called "with the money moved". The accounts are locked meanwhile, so
+    // nothing can read them; but a hook that panics stops the transfer where it stands,
+    // and the balances show whether the money had moved before it.
+    let balances = timeout(|| {
+        let bank = Bank::new(&[100, 0]);
+        let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            bank.transfer_with(0, 1, 10, || panic!("the test's hook stops the transfer"));
+        }));
+        assert!(stopped.is_err(), "the hook's panic must reach the caller");
+        (bank.balance(0), bank.balance(1))
+    });
+    assert_eq!(
+        balances,
+        (90, 10),
+        "a transfer of 10 from account 0 (100) to account 1 (0) whose `while_held` panicked: \
+         the money must have moved before the hook was called (balances of 0 and 1 after it)"
+    );
+}
+
+#[test]
 fn a_transfer_to_the_same_account_changes_nothing() {
     let balance = timeout_after(Duration::from_secs(5), || {
         let bank = Bank::new(&[50, 60]);
@@ -232,7 +253,7 @@ fn a_transfer_to_the_same_account_changes_nothing() {
 }
 
 #[test]
-fn while_held_runs_once_with_the_money_moved() {
+fn while_held_runs_once_and_the_money_moves() {
     let seen = timeout(|| {
         let bank = Bank::new(&[10, 20]);
         let mut calls = 0;

@@ -18,6 +18,7 @@ mutation!("ex01-finishing-order", ex01_gil);
 mutation!("ex01-holds-for-a-batch", ex01_gil);
 mutation!("ex01-unwrap-join", ex01_gil);
 mutation!("ex01-spins-until-finished", ex01_gil);
+mutation!("ex01-spins-for-the-gil", ex01_gil);
 
 mutation!("ex02-keeps-the-gil", ex02_release);
 mutation!("ex02-never-retakes", ex02_release);
@@ -27,6 +28,8 @@ mutation!("ex02-detached-call", ex02_release);
 mutation!("ex02-finishing-order", ex02_release);
 mutation!("ex02-unwrap-join", ex02_release);
 mutation!("ex02-spins-until-finished", ex02_release);
+mutation!("ex02-releases-every-instruction", ex02_release);
+mutation!("ex02-spins-before-retake", ex02_release);
 
 mutation!("ex03-never-switches", ex03_switch_interval);
 mutation!("ex03-every-instruction", ex03_switch_interval);
@@ -49,3 +52,4 @@ mutation!("ex04-one-lock-at-a-time", ex04_per_object_locks);
 mutation!("ex04-spins-on-try-lock", ex04_per_object_locks);
 mutation!("ex04-locks-the-range", ex04_per_object_locks);
 mutation!("ex04-hook-after-unlock", ex04_per_object_locks);
+mutation!("ex04-hook-before-move", ex04_per_object_locks);
