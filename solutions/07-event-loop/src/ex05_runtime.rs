@@ -63,8 +63,9 @@ impl Wake for Task {
             // The one change from chapter 06's executor: the loop sleeps in the poller,
             // not on a condition variable, so a wake from another thread must go through
             // the poller. A wake on the loop's own thread needs none: the loop is awake,
-            // and looks at the queue before it sleeps again (that saves two system calls
-            // per wake, and most wakes come from the loop's own reactor).
+            // and looks at the queue before it sleeps again (that saves a notification's
+            // system calls, on Linux an eventfd written and read again, and most wakes
+            // come from the loop's own reactor).
             if thread::current().id() != self.queue.loop_thread {
                 let _ = self.queue.reactor.notify();
             }
