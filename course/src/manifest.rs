@@ -132,7 +132,7 @@ impl Exercise {
         let kinds: Vec<&str> = missed.iter().map(|w| w.why.as_str()).collect();
         Some(format!(
             "On {}, the tests of {} check less than on {os}: they cannot see these mistakes, \
-             which only {os} shows them (a thread's state in /proc, the scheduler forcing an \
+             which only {os} shows them (a thread's state in /proc, the kernel forcing an \
              interleaving, or assembly for that processor): {}.",
             std::env::consts::OS,
             self.id,
