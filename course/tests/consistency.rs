@@ -316,3 +316,179 @@ fn a_markdown_table_included_by_a_page_is_not_a_page_of_its_own() {
         "book/src/ch01-sync/stray.md is not in book/src/SUMMARY.md",
     );
 }
+
+/// Edits `path` under `root`: `from` must be there.
+fn edit(root: &Path, path: &str, from: &str, to: &str) {
+    let path = root.join(path);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_module_declared_only_in_a_comment_is_named() {
+    let root = scratch("commented-mod");
+    // `syn` reads the crate root: a commented-out declaration compiles nothing.
+    edit(
+        &root,
+        "exercises/01-sync/src/lib.rs",
+        "pub mod ex02_idle;",
+        "// pub mod ex02_idle;",
+    );
+    expect(
+        &root,
+        "exercises/01-sync/src/lib.rs does not declare `mod ex02_idle;`",
+    );
+}
+
+#[test]
+fn a_missing_test_entry_or_a_misnamed_package_is_named() {
+    let root = scratch("cargo-toml");
+    edit(
+        &root,
+        "solutions/01-sync/Cargo.toml",
+        "name = \"ex02_idle\"",
+        "name = \"ex02_idle_elsewhere\"",
+    );
+    edit(
+        &root,
+        "wrong/01-sync/Cargo.toml",
+        "name = \"ch01-sync-wrong\"",
+        "name = \"ch01-sync-mistakes\"",
+    );
+    expect(
+        &root,
+        "solutions/01-sync/Cargo.toml needs a [[test]] named `ex02_idle`",
+    );
+    expect(
+        &root,
+        "wrong/01-sync/Cargo.toml should name its package `ch01-sync-wrong`",
+    );
+}
+
+#[test]
+fn a_chapter_folder_not_in_the_manifest_is_named() {
+    let root = scratch("stray-chapter");
+    fs::create_dir_all(root.join("solutions/99-extra")).unwrap();
+    expect(&root, "solutions/99-extra is not a chapter in the manifest");
+}
+
+#[test]
+fn a_stub_whose_only_todo_is_in_a_comment_or_a_solution_with_one_is_named() {
+    let root = scratch("todo-in-comment");
+    let stub = "exercises/01-sync/src/ex02_idle.rs";
+    let text = fs::read_to_string(root.join(stub)).unwrap();
+    let start = text.find("todo!(").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    // The stub's body becomes a comment that mentions `todo!(…)`, and a value.
+    let solved = format!(
+        "{}Default::default() // was {}{}",
+        &text[..start],
+        &text[start..end],
+        &text[end..]
+    );
+    fs::write(root.join(stub), solved).unwrap();
+    expect(
+        &root,
+        "exercises/01-sync/src/ex02_idle.rs (exercise 01.2-idle) has no `todo!()`",
+    );
+    let solution = "solutions/01-sync/src/ex04_overlap.rs";
+    edit(
+        &root,
+        solution,
+        "    tickets.into_iter()",
+        "    unimplemented!();\n    #[allow(unreachable_code)]\n    tickets.into_iter()",
+    );
+    expect(
+        &root,
+        "the solution solutions/01-sync/src/ex04_overlap.rs (exercise 01.4-overlap) still holds a todo!()",
+    );
+}
+
+#[test]
+fn a_file_that_is_not_rust_is_named_with_the_place() {
+    let root = scratch("not-rust");
+    edit(
+        &root,
+        "exercises/01-sync/src/ex04_overlap.rs",
+        "pub trait Device {",
+        "pub trait Device {{",
+    );
+    let found = problems(&root).unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("exercises/01-sync/src/ex04_overlap.rs:")
+                && p.contains("not valid Rust")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn an_exercise_page_that_does_not_name_the_command_is_named() {
+    let root = scratch("no-command");
+    edit(
+        &root,
+        "book/src/ch01-sync/overlap.md",
+        "`cargo course check 01.4-overlap`",
+        "the runner",
+    );
+    expect(
+        &root,
+        "book/src/ch01-sync/overlap.md does not tell how to check exercise 01.4-overlap",
+    );
+}
+
+#[test]
+fn a_page_left_out_of_the_summary_by_a_comment_is_named() {
+    let root = scratch("summary-comment");
+    let summary = root.join("book/src/SUMMARY.md");
+    let text = fs::read_to_string(&summary).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("(ch01-sync/overlap.md)"))
+        .unwrap();
+    // mdBook leaves out what an HTML comment holds; a search for `(page)` would not.
+    fs::write(&summary, text.replace(line, &format!("<!-- {line} -->"))).unwrap();
+    expect(
+        &root,
+        "book/src/ch01-sync/overlap.md (exercise 01.4-overlap) is not in book/src/SUMMARY.md",
+    );
+}
+
+#[test]
+fn a_hint_that_quotes_the_solution_is_named() {
+    let root = scratch("hint-quotes");
+    edit(
+        &root,
+        "exercises/course.toml",
+        "Two passes. First `submit` every request",
+        "Write `let tickets: Vec<D::Ticket> = requests.iter().map(|&r| device.submit(r)).collect();`. First `submit` every request",
+    );
+    expect(
+        &root,
+        "the hint of 01.4-overlap quotes the solution of `fn fetch_overlapped`",
+    );
+}
+
+/// A code block in a `> [!NOTE]` box, which the old line scanner never saw.
+#[test]
+fn a_solution_in_a_note_box_and_a_rust_block_that_includes_are_named() {
+    let root = scratch("note-box");
+    let page = root.join("book/src/ch01-sync/overlap.md");
+    let mut text = fs::read_to_string(&page).unwrap();
+    text.push_str(
+        "\n> [!NOTE]\n> ```rust,ignore\n\
+         > {{#include ../../../solutions/01-sync/src/ex04_overlap.rs}}\n> ```\n\n\
+         ```rust\n{{#include ../../../solutions/01-sync/src/ex04_overlap.rs:device}}\n```\n",
+    );
+    fs::write(&page, text).unwrap();
+    expect(
+        &root,
+        "this block shows the solution of `fn fetch_overlapped`",
+    );
+    expect(
+        &root,
+        "a block that includes crate code must be `rust,ignore`",
+    );
+}
