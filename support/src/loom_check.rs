@@ -45,6 +45,17 @@ pub fn check(what: &str, scenario: impl Fn() + Sync + Send + 'static) {
         return;
     }
     let (out, text) = crate::isolated::rerun(CHILD);
+    // A finding is a panic in the model (a failed assert, or loom's own "deadlock"); a
+    // child that died with no panic at all never got to report one (loom itself could
+    // not run: under Wine, for one, its threads' stacks cannot unwind).
+    if !out.status.success() && !text.contains("panicked at") {
+        panic!(
+            "the model checker (loom) could not run here: its process ended without \
+             reporting an interleaving, so nothing is known about your code from it.\n\
+             What it printed: {}",
+            text.trim()
+        );
+    }
     if !out.status.success() {
         panic!(
             "the model checker (loom) tried the interleavings of your code's threads and \
