@@ -10,6 +10,16 @@
 # Needs rustlings on PATH (`cargo install rustlings`). The course's exercise is solved for
 # the run (the reference solution is copied in) and put back as it was however the
 # script ends. A benchmark, not a test: it prints figures and judges nothing.
+#
+# Where the time goes (08.2-codec solved, after a touch, on a quiet 2-core machine,
+# 2026-12-05; `cargo test -p ch08-frameworks --test ex02_codec --no-run --timings` and
+# `/usr/bin/time` on each step): about 0.2 s for `cargo run` to find the runner fresh,
+# 0.25 s for the nested `cargo test` to find the chapter's ~150 dependencies fresh,
+# 0.5 s recompiling the chapter's library (an edit to one module recompiles the crate),
+# 0.6 s linking the test binary (tokio, axum and their debug info), 0.03 s running the
+# tests. Total 1.6 s against rustlings' 0.7 s: a ratio of 2.3. The link and the library's
+# rebuild are where a cut would come from (less debug info in dependencies, a chapter's
+# heavy exercises in a crate of their own); the two freshness checks are cargo's floor.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -50,9 +60,8 @@ cargo course check "$exercise" > /dev/null 2>&1 || true
 
 # Prints "wall user+sys" seconds of a command.
 timed() {
-    local out
-    out="$( { /usr/bin/env time -f '%e %U %S' "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)"
-    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' <<< "$out"
+    /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" > /dev/null 2>&1 || true
+    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/time"
 }
 
 : > "$work/ours"; : > "$work/rl"
