@@ -21,18 +21,8 @@ cd "$(dirname "$0")/.."
 chapters=("$@")
 [ ${#chapters[@]} -gt 0 ] || chapters=(05-green)
 packages=(rustc-web cargo-web rust-web-src qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "aarch64-tests needs these Debian packages: ${missing[*]} (apt-get install, as root)" >&2
-        exit 2
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
-fi
+. scripts/cross/packages.sh
+need_packages aarch64-tests "${packages[@]}"
 
 export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/aarch64}" CARGO_INCREMENTAL=0

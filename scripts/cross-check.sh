@@ -35,18 +35,8 @@ else
     build_std=(-Zbuild-std=std,panic_abort)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "cross-check needs these Debian packages: ${missing[*]} (apt-get install, as root)" >&2
-        exit 2
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
-fi
+. scripts/cross/packages.sh
+need_packages cross-check "${packages[@]}"
 
 if [ -z "${PREBUILT:-}" ]; then
     # Debian's toolchain, not rustup's: /usr/bin first, for cargo, rustc and clippy alike.

@@ -20,18 +20,8 @@ cd "$(dirname "$0")/.."
 chapters=("$@")
 [ ${#chapters[@]} -gt 0 ] || chapters=(01-sync 02-threads 03-gil 06-futures 07-event-loop 08-frameworks)
 packages=(rustc-web cargo-web rust-web-src mingw-w64 wine64)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "windows-tests needs these Debian packages: ${missing[*]} (apt-get install, as root)" >&2
-        exit 2
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
-fi
+. scripts/cross/packages.sh
+need_packages windows-tests "${packages[@]}"
 
 export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/windows}" CARGO_INCREMENTAL=0
