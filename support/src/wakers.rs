@@ -4,6 +4,8 @@
 //! - [`FreshWakers`]: polls a future with a new waker every time, as a future moved
 //!   between tasks is, so that a future that keeps the waker of its first poll wakes a
 //!   waker nobody listens to any more (and the test sees it).
+//! - [`Gate`]: a future that waits until the test opens it, and then wakes the waker of
+//!   its latest poll, as a well-behaved leaf future does.
 //!
 //! ```
 //! use std::task::Poll;
@@ -135,5 +137,38 @@ mod tests {
         assert_eq!(keeps_first.stale_wakes(), 1);
         assert_eq!(keeps_first.latest().wakes(), 0);
         assert_eq!(keeps_first.polls(), 3);
+    }
+}
+
+/// A gate a future can wait at: [`Gate::wait`] is pending until [`Gate::open`], which
+/// wakes the waker of the latest poll (after letting go of its lock).
+#[derive(Clone, Default)]
+pub struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Gate {
+    /// Opens the gate, and wakes whoever waits at it.
+    pub fn open(&self) {
+        let waker = {
+            let mut state = self.0.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Ready once the gate is open.
+    pub async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.0.lock().unwrap();
+            if state.0 {
+                Poll::Ready(())
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
     }
 }

@@ -11,12 +11,13 @@ use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 use support::held_wake::hold_each_wake_up;
 use support::sched::{self, assert_parks, spawn_watched};
+use support::wakers::Gate;
 use support::{PATIENCE, timeout, timeout_after, within_patience};
 
 /// How it wakes itself after its first poll.
@@ -183,35 +184,6 @@ fn a_stray_unpark_does_not_poll_a_future_nobody_woke() {
          with: {message}",
         polls.load(Ordering::SeqCst)
     );
-}
-
-/// A gate a future can wait at; opening it wakes the waker of the latest poll.
-#[derive(Clone, Default)]
-struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
-
-impl Gate {
-    fn open(&self) {
-        let waker = {
-            let mut state = self.0.lock().unwrap();
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut state = self.0.lock().unwrap();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
-    }
 }
 
 #[test]

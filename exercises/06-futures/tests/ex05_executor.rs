@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use support::loom::Woken;
-use support::wakers::FreshWakers;
+use support::wakers::{FreshWakers, Gate};
 use support::{timeout, timeout_after};
 
 // Your module again, compiled with loom's primitives: in this copy `crate::sync` is
@@ -23,35 +23,6 @@ use support::loom::sync;
 #[allow(dead_code, unused_imports, unused_variables)]
 mod under_loom {
     include!(concat!(env!("OUT_DIR"), "/model/ex05_executor.rs"));
-}
-
-/// A gate a task can wait at; opening it wakes the waiting task.
-#[derive(Clone, Default)]
-struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
-
-impl Gate {
-    fn open(&self) {
-        let waker = {
-            let mut state = self.0.lock().unwrap();
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut state = self.0.lock().unwrap();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
-    }
 }
 
 /// Wraps a future and counts how many times it is polled.
