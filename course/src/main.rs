@@ -5,7 +5,7 @@ mod term;
 mod watch;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches};
 use course::check::{self, Crate, Outcome};
 use course::manifest::{self, Manifest};
 use course::progress::{Progress, Status};
@@ -14,82 +14,209 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Async Processing in Rust: the exercises.
-///
-/// With no command, watch mode: the first exercise you have not solved yet, checked
-/// again each time you save. (When this is not a terminal, it checks it once instead.)
-#[derive(Parser)]
-#[command(name = "cargo course", bin_name = "cargo course", version)]
+/// What the learner asked for: a subcommand, or watch mode with its options.
 struct Cli {
-    #[command(subcommand)]
     command: Option<Command>,
-    #[command(flatten)]
     watch: WatchArgs,
 }
 
-#[derive(clap::Args, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 struct WatchArgs {
-    /// Do not watch files (for file systems where that does not work): press Enter to
-    /// check again after saving.
-    #[arg(long)]
     manual: bool,
-    /// Plain lines instead of a full screen, and commands (h, l, n, r, c, q) as lines on
-    /// standard input; it ends at `q` or at the end of the input.
-    #[arg(long)]
     plain: bool,
-    /// Check the first unsolved exercise once and exit (what happens anyway when this is
-    /// not a terminal, as in CI).
-    #[arg(long, conflicts_with_all = ["manual", "plain"])]
     once: bool,
 }
 
-#[derive(Subcommand)]
 enum Command {
-    /// Watch mode (the default): the first unsolved exercise, checked on every save.
-    /// Keys: h hint, l list, n next, r re-run, c check all, q quit.
-    Watch {
-        /// Start at this exercise (e.g. `02.3`) instead of the first unsolved one.
-        id: Option<String>,
-        #[command(flatten)]
-        args: WatchArgs,
-    },
-    /// Every chapter and exercise, and whether you have solved it.
+    Watch { id: Option<String>, args: WatchArgs },
     List,
-    /// Run the tests of an exercise (`01.2-idle`, or just `01.2`) or a whole chapter (`01`).
-    Check {
-        /// An exercise id or a chapter number.
-        target: String,
-        /// Check the reference solution instead of your file.
-        #[arg(long)]
-        solution: bool,
-    },
-    /// Show the hint for an exercise, one step at a time.
-    Hint {
-        /// An exercise id, e.g. `01.2-idle`.
-        id: String,
-        /// Show the steps up to this one (the first by default).
-        step: Option<usize>,
-    },
-    /// Put the stub of an exercise back, after saving your version in `.course/backups/`.
-    Reset {
-        /// An exercise id, e.g. `01.2-idle`.
-        id: String,
-    },
-    /// Show the reference solution of an exercise you have solved, and how your file
-    /// differs from it.
-    Solution {
-        /// An exercise id, e.g. `01.2-idle`.
-        id: String,
-        /// Show it even though you have not solved the exercise yet.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Build the book for reading offline, and print where it is.
-    Book {
-        /// Open it in your browser, too.
-        #[arg(long)]
-        open: bool,
-    },
+    Check { target: String, solution: bool },
+    Hint { id: String, step: Option<usize> },
+    Reset { id: String },
+    Solution { id: String, force: bool },
+    Book { open: bool },
+}
+
+// The command line is described with clap's builder rather than its derive: the derive
+// (with syn) would be about a fifth of the runner's first build, the one a new learner
+// waits for before seeing anything.
+
+/// The options of watch mode, which `cargo course` and `cargo course watch` both take.
+fn watch_args(command: clap::Command) -> clap::Command {
+    command
+        .arg(
+            Arg::new("manual")
+                .long("manual")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Do not watch files (for file systems where that does not work): press \
+                     Enter to check again after saving",
+                ),
+        )
+        .arg(
+            Arg::new("plain")
+                .long("plain")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Plain lines instead of a full screen, and commands (h, l, n, r, c, q) \
+                     as lines on standard input; it ends at `q` or at the end of the input",
+                ),
+        )
+        .arg(
+            Arg::new("once")
+                .long("once")
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all(["manual", "plain"])
+                .help(
+                    "Check the first unsolved exercise once and exit (what happens anyway \
+                     when this is not a terminal, as in CI)",
+                ),
+        )
+}
+
+fn exercise_id(help: &'static str) -> Arg {
+    Arg::new("id").required(true).help(help)
+}
+
+fn command_line() -> clap::Command {
+    let id = "An exercise id, e.g. `01.2-idle`";
+    let root = clap::Command::new("cargo course")
+        .bin_name("cargo course")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Async Processing in Rust: the exercises.")
+        .long_about(
+            "Async Processing in Rust: the exercises.\n\n\
+             With no command, watch mode: the first exercise you have not solved yet, \
+             checked again each time you save. (When this is not a terminal, it checks it \
+             once instead.)",
+        )
+        .subcommand(
+            watch_args(clap::Command::new("watch"))
+                .about(
+                    "Watch mode (the default): the first unsolved exercise, checked on every \
+                     save. Keys: h hint, l list, n next, r re-run, c check all, q quit",
+                )
+                .arg(Arg::new("id").help(
+                    "Start at this exercise (e.g. `02.3`) instead of the first unsolved one",
+                )),
+        )
+        .subcommand(
+            clap::Command::new("list")
+                .about("Every chapter and exercise, and whether you have solved it"),
+        )
+        .subcommand(
+            clap::Command::new("check")
+                .about(
+                    "Run the tests of an exercise (`01.2-idle`, or just `01.2`) or a whole \
+                     chapter (`01`)",
+                )
+                .arg(
+                    Arg::new("target")
+                        .required(true)
+                        .help("An exercise id or a chapter number"),
+                )
+                .arg(
+                    Arg::new("solution")
+                        .long("solution")
+                        .action(ArgAction::SetTrue)
+                        .help("Check the reference solution instead of your file"),
+                ),
+        )
+        .subcommand(
+            clap::Command::new("hint")
+                .about("Show the hint for an exercise, one step at a time")
+                .arg(exercise_id(id))
+                .arg(
+                    Arg::new("step")
+                        .value_parser(clap::value_parser!(usize))
+                        .help("Show the steps up to this one (the first by default)"),
+                ),
+        )
+        .subcommand(
+            clap::Command::new("reset")
+                .about(
+                    "Put the stub of an exercise back, after saving your version in \
+                     `.course/backups/`",
+                )
+                .arg(exercise_id(id)),
+        )
+        .subcommand(
+            clap::Command::new("solution")
+                .about(
+                    "Show the reference solution of an exercise you have solved, and how your \
+                     file differs from it",
+                )
+                .arg(exercise_id(id))
+                .arg(
+                    Arg::new("force")
+                        .long("force")
+                        .action(ArgAction::SetTrue)
+                        .help("Show it even though you have not solved the exercise yet"),
+                ),
+        )
+        .subcommand(
+            clap::Command::new("book")
+                .about("Build the book for reading offline, and print where it is")
+                .arg(
+                    Arg::new("open")
+                        .long("open")
+                        .action(ArgAction::SetTrue)
+                        .help("Open it in your browser, too"),
+                ),
+        );
+    watch_args(root)
+}
+
+impl WatchArgs {
+    fn from(m: &ArgMatches) -> WatchArgs {
+        WatchArgs {
+            manual: m.get_flag("manual"),
+            plain: m.get_flag("plain"),
+            once: m.get_flag("once"),
+        }
+    }
+}
+
+impl Cli {
+    fn parse() -> Cli {
+        Cli::from(&command_line().get_matches())
+    }
+
+    fn from(m: &ArgMatches) -> Cli {
+        let text = |m: &ArgMatches, name: &str| m.get_one::<String>(name).cloned();
+        let required =
+            |m: &ArgMatches, name: &str| text(m, name).expect("clap checks required arguments");
+        let command = m.subcommand().map(|(name, m)| match name {
+            "watch" => Command::Watch {
+                id: text(m, "id"),
+                args: WatchArgs::from(m),
+            },
+            "list" => Command::List,
+            "check" => Command::Check {
+                target: required(m, "target"),
+                solution: m.get_flag("solution"),
+            },
+            "hint" => Command::Hint {
+                id: required(m, "id"),
+                step: m.get_one::<usize>("step").copied(),
+            },
+            "reset" => Command::Reset {
+                id: required(m, "id"),
+            },
+            "solution" => Command::Solution {
+                id: required(m, "id"),
+                force: m.get_flag("force"),
+            },
+            "book" => Command::Book {
+                open: m.get_flag("open"),
+            },
+            other => unreachable!("`{other}` is not a subcommand of command_line()"),
+        });
+        Cli {
+            command,
+            watch: WatchArgs::from(m),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -342,4 +469,62 @@ fn book(root: &Path, open: bool) -> Result<ExitCode> {
             .with_context(|| format!("cannot run `{opener}`: open {} yourself", index.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod command_line_tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("cargo course").chain(args.iter().copied());
+        Ok(Cli::from(&command_line().try_get_matches_from(args)?))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command_line().debug_assert();
+    }
+
+    #[test]
+    fn every_command_parses_into_what_it_names() {
+        assert!(parse(&[]).unwrap().command.is_none());
+        let plain = parse(&["--plain"]).unwrap();
+        assert!(plain.watch.plain && !plain.watch.manual && !plain.watch.once);
+        assert!(matches!(
+            parse(&["watch", "02.3", "--manual"]).unwrap().command,
+            Some(Command::Watch { id: Some(id), args }) if id == "02.3" && args.manual
+        ));
+        assert!(matches!(
+            parse(&["list"]).unwrap().command,
+            Some(Command::List)
+        ));
+        assert!(matches!(
+            parse(&["check", "01", "--solution"]).unwrap().command,
+            Some(Command::Check { target, solution: true }) if target == "01"
+        ));
+        assert!(matches!(
+            parse(&["hint", "01.2", "3"]).unwrap().command,
+            Some(Command::Hint { id, step: Some(3) }) if id == "01.2"
+        ));
+        assert!(matches!(
+            parse(&["reset", "01.2"]).unwrap().command,
+            Some(Command::Reset { id }) if id == "01.2"
+        ));
+        assert!(matches!(
+            parse(&["solution", "01.2", "--force"]).unwrap().command,
+            Some(Command::Solution { id, force: true }) if id == "01.2"
+        ));
+        assert!(matches!(
+            parse(&["book", "--open"]).unwrap().command,
+            Some(Command::Book { open: true })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_command_line_is_refused() {
+        assert!(parse(&["--once", "--plain"]).is_err());
+        assert!(parse(&["check"]).is_err());
+        assert!(parse(&["hint", "01.2", "two"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+    }
 }

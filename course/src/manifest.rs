@@ -4,7 +4,6 @@
 //! two ways: `02.3-pool` is the module `ex03_pool` of the chapter whose number is 02.
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,17 +11,18 @@ use std::path::{Path, PathBuf};
 /// Where the manifest lives, relative to the course root.
 pub const MANIFEST: &str = "exercises/course.toml";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// The manifest is read from a `toml::Table` by hand (see `Fields`) rather than with
+// serde's derive: the derive is the largest part of the runner's first build (syn,
+// serde_derive), and these four structs are all it would serve.
+
+/// `[[chapter]]` and `[[exercise]]` tables, in order.
+#[derive(Debug)]
 pub struct Manifest {
-    #[serde(rename = "chapter", default)]
     pub chapters: Vec<Chapter>,
-    #[serde(rename = "exercise", default)]
     pub exercises: Vec<Exercise>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Chapter {
     /// `NN-name`: the folder under `exercises/`, `solutions/` and `wrong/`.
     pub dir: String,
@@ -31,8 +31,7 @@ pub struct Chapter {
     pub book: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Exercise {
     /// `NN.M-name`.
     pub id: String,
@@ -41,15 +40,12 @@ pub struct Exercise {
     pub book: String,
     /// The hint, in steps: a nudge, a closer one, then the shape of the answer (never
     /// its code). In the manifest, `hint` is one string or a list of them.
-    #[serde(rename = "hint", deserialize_with = "one_or_more")]
     pub hints: Vec<String>,
     /// Plausible wrong answers, kept as features of `wrong/NN-name`.
-    #[serde(default)]
     pub wrong: Vec<Wrong>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Wrong {
     pub feature: String,
     pub why: String,
@@ -58,7 +54,6 @@ pub struct Wrong {
     /// the scheduler force an interleaving), or a processor whose code it changes
     /// (`"x86_64"`: an edit of the x86_64 assembly changes nothing on aarch64). Elsewhere
     /// those tests run without the check, so the wrong answer is not expected to fail.
-    #[serde(default)]
     pub only_on: Option<String>,
 }
 
@@ -147,12 +142,30 @@ impl Manifest {
         let path = root.join(MANIFEST);
         let text = fs::read_to_string(&path)
             .with_context(|| format!("cannot read the course manifest {}", path.display()))?;
-        let manifest: Manifest = toml::from_str(&text)
+        let manifest = Manifest::parse(&text)
             .with_context(|| format!("{} is not a valid manifest", path.display()))?;
         manifest
             .validate()
             .with_context(|| format!("in {}", path.display()))?;
         Ok(manifest)
+    }
+
+    /// The manifest in `text`, or what is wrong with its shape: a missing or mistyped
+    /// field, or one it does not know (a misspelt `only_on` must not be ignored).
+    pub fn parse(text: &str) -> Result<Manifest> {
+        let mut top = Fields::new("the manifest", toml::from_str(text)?);
+        let chapters = top.tables("chapter")?.into_iter().map(Chapter::from_fields);
+        let chapters = chapters.collect::<Result<_>>()?;
+        let exercises = top
+            .tables("exercise")?
+            .into_iter()
+            .map(Exercise::from_fields);
+        let exercises = exercises.collect::<Result<_>>()?;
+        top.done()?;
+        Ok(Manifest {
+            chapters,
+            exercises,
+        })
     }
 
     fn validate(&self) -> Result<()> {
@@ -289,18 +302,146 @@ pub fn find_root() -> Result<PathBuf> {
     )
 }
 
-/// A string, or a list of strings, as a list.
-fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMore {
-        One(String),
-        More(Vec<String>),
+impl Chapter {
+    fn from_fields(mut f: Fields) -> Result<Chapter> {
+        let chapter = Chapter {
+            dir: f.string("dir")?,
+            title: f.string("title")?,
+            book: f.string("book")?,
+        };
+        f.done()?;
+        Ok(chapter)
     }
-    Ok(match OneOrMore::deserialize(d)? {
-        OneOrMore::One(one) => vec![one],
-        OneOrMore::More(more) => more,
-    })
+}
+
+impl Exercise {
+    fn from_fields(mut f: Fields) -> Result<Exercise> {
+        let id = f.string("id")?;
+        f.what = format!("the exercise `{id}`");
+        let exercise = Exercise {
+            title: f.string("title")?,
+            book: f.string("book")?,
+            hints: f.strings("hint")?,
+            wrong: f
+                .tables("wrong")?
+                .into_iter()
+                .map(Wrong::from_fields)
+                .collect::<Result<_>>()?,
+            id,
+        };
+        f.done()?;
+        Ok(exercise)
+    }
+}
+
+impl Wrong {
+    fn from_fields(mut f: Fields) -> Result<Wrong> {
+        let feature = f.string("feature")?;
+        f.what = format!("the wrong answer `{feature}`");
+        let wrong = Wrong {
+            why: f.string("why")?,
+            only_on: f.optional_string("only_on")?,
+            feature,
+        };
+        f.done()?;
+        Ok(wrong)
+    }
+}
+
+/// A TOML table being read into a struct: each field is taken out as it is read, so
+/// that whatever is left at the end is a field nobody knows.
+struct Fields {
+    /// What the table is, for error messages ("the exercise `01.2-idle`").
+    what: String,
+    table: toml::Table,
+}
+
+impl Fields {
+    fn new(what: &str, table: toml::Table) -> Fields {
+        Fields {
+            what: what.to_string(),
+            table,
+        }
+    }
+
+    fn optional_string(&mut self, key: &str) -> Result<Option<String>> {
+        match self.table.remove(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s)),
+            Some(other) => bail!(
+                "{}: `{key}` must be a string, not {}",
+                self.what,
+                other.type_str()
+            ),
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Result<String> {
+        self.optional_string(key)?
+            .with_context(|| format!("{} has no `{key}`", self.what))
+    }
+
+    /// A string, or a list of strings, as a list.
+    fn strings(&mut self, key: &str) -> Result<Vec<String>> {
+        let items = match self.table.remove(key) {
+            None => bail!("{} has no `{key}`", self.what),
+            Some(toml::Value::String(one)) => return Ok(vec![one]),
+            Some(toml::Value::Array(items)) => items,
+            Some(other) => bail!(
+                "{}: `{key}` must be a string or a list of strings, not {}",
+                self.what,
+                other.type_str()
+            ),
+        };
+        items
+            .into_iter()
+            .map(|item| match item {
+                toml::Value::String(s) => Ok(s),
+                other => bail!(
+                    "{}: `{key}` must hold strings, not {}",
+                    self.what,
+                    other.type_str()
+                ),
+            })
+            .collect()
+    }
+
+    /// An array of tables (`[[exercise]]`, or `wrong = [{ … }]`); none if absent.
+    fn tables(&mut self, key: &str) -> Result<Vec<Fields>> {
+        let items = match self.table.remove(key) {
+            None => return Ok(Vec::new()),
+            Some(toml::Value::Array(items)) => items,
+            Some(other) => bail!(
+                "{}: `{key}` must be a list of tables, not {}",
+                self.what,
+                other.type_str()
+            ),
+        };
+        items
+            .into_iter()
+            .map(|item| match item {
+                toml::Value::Table(table) => {
+                    Ok(Fields::new(&format!("a `{key}` of {}", self.what), table))
+                }
+                other => bail!(
+                    "{}: `{key}` must hold tables, not {}",
+                    self.what,
+                    other.type_str()
+                ),
+            })
+            .collect()
+    }
+
+    /// Fails on any field that was not read.
+    fn done(self) -> Result<()> {
+        match self.table.keys().next() {
+            None => Ok(()),
+            Some(key) => bail!(
+                "{} has a field `{key}`, which the course does not know",
+                self.what
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,10 +449,48 @@ mod tests {
     use super::*;
 
     fn exercise(wrong: &str) -> Exercise {
-        toml::from_str(&format!(
+        let text = format!(
             "id = \"02.4-counter\"\ntitle = \"t\"\nbook = \"b.md\"\nhint = [\"one\", \"two\"]\nwrong = [{wrong}]\n"
-        ))
-        .unwrap()
+        );
+        Exercise::from_fields(Fields::new("test", toml::from_str(&text).unwrap())).unwrap()
+    }
+
+    fn parse_error(text: &str) -> String {
+        format!("{:#}", Manifest::parse(text).unwrap_err())
+    }
+
+    #[test]
+    fn a_field_the_course_does_not_know_is_an_error_that_names_it() {
+        let exercise =
+            "[[exercise]]\nid = \"01.1-x\"\ntitle = \"t\"\nbook = \"b.md\"\nhint = \"h\"\n";
+        assert!(Manifest::parse(exercise).is_ok());
+        let typo = format!(
+            "{exercise}wrong = [{{ feature = \"f\", why = \"w\", only-on = \"linux\" }}]\n"
+        );
+        let error = parse_error(&typo);
+        assert!(
+            error.contains("`only-on`") && error.contains("`f`"),
+            "{error}"
+        );
+        let error = parse_error(&format!("{exercise}hints = \"h\"\n"));
+        assert!(
+            error.contains("`hints`") && error.contains("`01.1-x`"),
+            "{error}"
+        );
+        let error = parse_error("[[chapter]]\ndir = \"01-sync\"\ntitle = \"t\"\n");
+        assert!(error.contains("no `book`"), "{error}");
+        let error = parse_error(&exercise.replace("hint = \"h\"", "hint = 3"));
+        assert!(
+            error.contains("`hint` must be a string or a list of strings"),
+            "{error}"
+        );
+        assert!(parse_error("[[exercise]]\nid = 1\n").contains("`id` must be a string"));
+    }
+
+    #[test]
+    fn a_hint_may_be_one_string() {
+        let text = "[[exercise]]\nid = \"01.1-x\"\ntitle = \"t\"\nbook = \"b.md\"\nhint = \"h\"\n";
+        assert_eq!(Manifest::parse(text).unwrap().exercises[0].hints, ["h"]);
     }
 
     #[test]

@@ -10,8 +10,7 @@
 use crate::check::exercise_file;
 use crate::manifest::{Exercise, Manifest};
 use crate::ui::{dim, green, red, yellow};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,15 +42,32 @@ impl Status {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 struct Entry {
     /// The files' fingerprint at the latest check.
     fingerprint: String,
     /// Whether that check passed.
     solved: bool,
     /// The fingerprint of the files the last time the tests passed, if they ever did.
-    #[serde(default)]
     passed: Option<String>,
+}
+
+impl Entry {
+    /// An entry as stored; `None` if it is damaged (then it is as if never checked).
+    fn from_json(value: &Value) -> Option<Entry> {
+        Some(Entry {
+            fingerprint: value.get("fingerprint")?.as_str()?.to_string(),
+            solved: value.get("solved")?.as_bool()?,
+            passed: value
+                .get("passed")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
+    fn to_json(&self) -> Value {
+        json!({ "fingerprint": self.fingerprint, "solved": self.solved, "passed": self.passed })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -65,10 +81,14 @@ impl Progress {
     /// error: every result can be recomputed by running the tests.
     pub fn load(root: &Path) -> Progress {
         let path = root.join(PROGRESS_FILE);
-        let mut entries: BTreeMap<String, Entry> = fs::read_to_string(&path)
+        let stored: Map<String, Value> = fs::read_to_string(&path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
+        let mut entries: BTreeMap<String, Entry> = stored
+            .iter()
+            .filter_map(|(id, value)| Some((id.clone(), Entry::from_json(value)?)))
+            .collect();
         // A result stored before `passed` existed: a pass was at its own fingerprint.
         for entry in entries.values_mut() {
             if entry.solved && entry.passed.is_none() {
@@ -109,7 +129,12 @@ impl Progress {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let text = serde_json::to_string_pretty(&self.entries).map_err(std::io::Error::other)?;
+        let entries: Map<String, Value> = self
+            .entries
+            .iter()
+            .map(|(id, entry)| (id.clone(), entry.to_json()))
+            .collect();
+        let text = serde_json::to_string_pretty(&entries).map_err(std::io::Error::other)?;
         // Write then rename, so an interrupted save never leaves half a file.
         let tmp = self.path.with_extension("json.tmp");
         fs::write(&tmp, text)?;
@@ -118,6 +143,11 @@ impl Progress {
 }
 
 /// A hash of everything an exercise's result depends on that a learner might change.
+///
+/// It only has to notice a change, not resist an attacker, so it is 64-bit FNV-1a
+/// (a few lines here) rather than a cryptographic hash crate in the runner's first
+/// build. Fingerprints from before it (SHA-256, 64 hex digits) never match one of
+/// these, so such an exercise shows as changed until it is checked once more.
 pub fn fingerprint(root: &Path, manifest: &Manifest, exercise: &Exercise) -> String {
     let chapter = manifest.chapter_of(exercise);
     let crate_dir = Path::new("exercises").join(&chapter.dir);
@@ -129,13 +159,48 @@ pub fn fingerprint(root: &Path, manifest: &Manifest, exercise: &Exercise) -> Str
         crate_dir.join("src/lib.rs"),
         crate_dir.join("Cargo.toml"),
     ];
-    let mut hash = Sha256::new();
+    let mut hash = Fnv1a::default();
     hash.update(exercise.id.as_bytes());
     for file in files {
         hash.update(file.to_string_lossy().as_bytes());
-        hash.update([0]);
-        hash.update(fs::read(root.join(&file)).unwrap_or_default());
-        hash.update([0]);
+        hash.update(&[0]);
+        hash.update(&fs::read(root.join(&file)).unwrap_or_default());
+        hash.update(&[0]);
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:016x}", hash.0)
+}
+
+/// 64-bit FNV-1a (Fowler, Noll, Vo): its offset basis and prime are fixed by its
+/// definition, so a fingerprint means the same on every system and Rust version.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn update(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fnv1a;
+
+    #[test]
+    fn fnv1a_matches_its_published_test_vectors() {
+        let hash = |text: &str| {
+            let mut h = Fnv1a::default();
+            h.update(text.as_bytes());
+            h.0
+        };
+        assert_eq!(hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash("foobar"), 0x8594_4171_f739_67e8);
+    }
 }
