@@ -9,6 +9,7 @@
 
 use anyhow::{Context, Result, bail};
 use course::check::exercise_file;
+use course::diff;
 use course::manifest::{Exercise, Manifest};
 use course::progress::{Progress, Status};
 use course::ui::{bold, dim, green, red};
@@ -190,12 +191,7 @@ pub fn solution(root: &Path, manifest: &Manifest, id: &str, force: bool) -> Resu
             shown(root, &mine).display()
         ))
     );
-    let diff = similar::TextDiff::from_lines(&learner, &reference);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header("your file", "the solution")
-        .to_string();
+    let text = diff::unified(&learner, &reference, "your file", "the solution", 3);
     for line in text.lines() {
         let painted = match line.as_bytes().first() {
             Some(b'+') if !line.starts_with("+++") => green(line),
