@@ -13,7 +13,7 @@
 //! run side by side.
 
 use course::cargo::{self, parse_test_output};
-use course::manifest::Manifest;
+use course::manifest::{Exercise, Manifest, Wrong};
 use course_verify::{book, verify};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -38,6 +38,40 @@ const PARALLEL_RUNS: usize = 3;
 /// cold) and 8.3 min in three (one cold).
 fn lanes() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() + 1).min(4))
+}
+
+/// A lane past the first starts cold: building its dependencies costs about this many
+/// wrong answers' builds, so the first lane is given that much more work.
+const COLD_LANE: usize = 20;
+
+type Job<'a> = (&'a Exercise, &'a Wrong);
+
+/// The wrong answers of each lane. A chapter's all go to one lane, so that a lane builds
+/// the dependencies of its own chapters only (SQLite's C source for chapter 10, axum for
+/// 08, …): the chapters with the most first, each to the lane with the least work.
+fn by_lane<'a>(manifest: &Manifest, jobs: &[Job<'a>], lanes: usize) -> Vec<Vec<Job<'a>>> {
+    let mut chapters: Vec<(&str, usize)> = manifest
+        .chapters
+        .iter()
+        .map(|c| {
+            let n = jobs
+                .iter()
+                .filter(|(e, _)| e.chapter_number() == c.number())
+                .count();
+            (c.number(), n)
+        })
+        .collect();
+    chapters.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    let mut load: Vec<usize> = (0..lanes)
+        .map(|l| if l == 0 { 0 } else { COLD_LANE })
+        .collect();
+    let mut queues = vec![Vec::new(); lanes];
+    for (number, n) in chapters {
+        let lane = (0..lanes).min_by_key(|&l| load[l]).unwrap_or(0);
+        load[lane] += n;
+        queues[lane].extend(jobs.iter().filter(|(e, _)| e.chapter_number() == number));
+    }
+    queues
 }
 
 /// `cargo` for a nested run. Every stub and every wrong answer is a build of its own
@@ -107,18 +141,19 @@ fn every_wrong_answer_fails_its_exercises_tests() {
         // A wrong answer that only one kernel lets the tests see is tried there only.
         .filter(|(_, w)| w.caught_here())
         .collect();
-    let next = AtomicUsize::new(0);
-    let problems = Mutex::new(Vec::new());
     let lanes = lanes();
+    let queues = by_lane(&manifest, &jobs, lanes);
+    let next: Vec<AtomicUsize> = queues.iter().map(|_| AtomicUsize::new(0)).collect();
+    let problems = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for run in 0..PARALLEL_RUNS * lanes {
+            let lane = run % lanes;
             let (root, manifest, jobs, next, problems) =
-                (&root, &manifest, &jobs, &next, &problems);
+                (&root, &manifest, &queues[lane], &next[lane], &problems);
             s.spawn(move || {
                 while let Some(&(exercise, wrong)) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
                     let chapter = manifest.chapter_of(exercise);
                     let mut cmd = nested_cargo(root);
-                    let lane = run % lanes;
                     if lane > 0 {
                         let dir =
                             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lane-{lane}"));
