@@ -1,5 +1,7 @@
 //! Makes every page of the book a doctest of this crate (see `src/lib.rs`): for each
 //! Markdown file under `book/src`, one empty module whose documentation is that file.
+//! A chapter's quiz (`quiz.toml`) is one too: rustdoc reads it as Markdown, so the code
+//! blocks of its prompts (fences at the start of a line) run like the pages' blocks.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ fn main() {
             .to_string_lossy()
             .replace('\\', "/");
         let name: String = rel
+            .replace(".toml", "_toml")
             .trim_end_matches(".md")
             .chars()
             .map(|c| {
@@ -51,7 +54,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "md") && !path.ends_with("SUMMARY.md") {
+        } else if (path.extension().is_some_and(|e| e == "md") && !path.ends_with("SUMMARY.md"))
+            || path.ends_with("quiz.toml")
+        {
             out.push(path);
         }
     }

@@ -9,7 +9,10 @@
 // - an image does not load,
 // - at 400 px, anything makes the page body scroll sideways (a wide table, a picture),
 // - at 1280 px, a table is wider than the text column (at 400 px that is only a note),
-// - searching for a word that only chapter 05 uses finds no chapter 05 page.
+// - searching for a word that only chapter 05 uses finds no chapter 05 page,
+// - a request leaves the machine (the book must work offline),
+// - a chapter's quiz, answered wrongly and then rightly, does not say so, or does not
+//   show why and where to read again.
 // It also saves screenshots of a few pages at both widths into screenshots/, to look at.
 //
 // The browser: $CHROME if set, else the first of the usual places that exists
@@ -29,6 +32,8 @@ const WIDTHS = [
 ];
 // A word that only chapter 05 uses, as a reader would type it into the search box.
 const SEARCH_WORD = "corosensei";
+// A chapter's quiz, answered as a reader would.
+const QUIZ = "ch06-futures/quiz.html";
 const SCREENSHOTS = ["introduction.html", "ch02-threads/lab.html", "ch04-processes/lab.html",
   "ch05-green/lab.html", "ch05-green/switch.html"];
 
@@ -107,6 +112,12 @@ try {
       const error = req.failure()?.errorText ?? "";
       if (error !== "net::ERR_ABORTED") problems.push(`${current} (${size.name}): ${req.url()} failed: ${error}`);
     });
+    page.on("request", (req) => {
+      const url = new URL(req.url());
+      if (!["127.0.0.1", ""].includes(url.hostname) && !["data:", "blob:"].includes(url.protocol)) {
+        problems.push(`${current} (${size.name}): a request leaves the machine: ${req.url()}`);
+      }
+    });
     page.on("response", (res) => {
       if (res.status() >= 400) problems.push(`${current} (${size.name}): ${res.url()} answered ${res.status()}`);
     });
@@ -178,6 +189,29 @@ try {
       console.log(`search (${size.name}): "${SEARCH_WORD}" finds ${links.length} sections, chapter 05 among them`);
     }
     await page.screenshot({ path: join(shots, `search-${size.width}.png`) });
+
+    // A quiz, as a reader answers it: the first question, wrong and then right.
+    current = QUIZ;
+    await page.goto(base + QUIZ, { waitUntil: "load" });
+    const question = page.locator(".quiz-question").first();
+    const result = question.locator(".quiz-result");
+    await question.locator(".quiz-choice[data-correct=false] input").first().check();
+    await question.locator(".quiz-check").click();
+    const wrong = await result.textContent();
+    const whys = await question.locator(".quiz-why:visible").count();
+    const readAgain = await question.locator(".quiz-read a:visible").getAttribute("href").catch(() => null);
+    if (!wrong.startsWith("Not quite") || whys === 0 || !readAgain) {
+      problems.push(`${QUIZ} (${size.name}): a wrong answer showed "${wrong}", ${whys} reasons, ` +
+        `and ${readAgain ? `a link to ${readAgain}` : "no link to read again"}`);
+    }
+    await page.screenshot({ path: join(shots, `quiz-wrong-${size.width}.png`) });
+    for (const choice of await question.locator(".quiz-choice").all()) {
+      await choice.locator("input").setChecked((await choice.getAttribute("data-correct")) === "true");
+    }
+    await question.locator(".quiz-check").click();
+    const right = await result.textContent();
+    if (right !== "Right.") problems.push(`${QUIZ} (${size.name}): the right answer showed "${right}"`);
+    else console.log(`quiz (${size.name}): a wrong answer is explained and linked (${readAgain}), the right one is "Right."`);
     await context.close();
     console.log(`${size.name} (${size.width} px): ${all.length} pages opened`);
   }
@@ -204,4 +238,4 @@ if (problems.length > 0) {
   console.error(`\nThe book has ${problems.length} problem(s) in the browser:\n- ${problems.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`No console errors, every image loaded, no page scrolls sideways at 400 px, search works. Screenshots: ${shots}`);
+console.log(`No console errors, every image loaded, no page scrolls sideways at 400 px, no request left the machine, search and the quiz work. Screenshots: ${shots}`);

@@ -16,6 +16,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<PathBuf> {
     // mdBook would otherwise create an empty page for every missing file in SUMMARY.md,
     // hiding the mistake; make it an error instead.
     book.config.build.create_missing = false;
+    book.with_preprocessor(crate::quiz::QuizPreprocessor);
     book.build()
         .map_err(|e| anyhow!("{e:#}"))
         .context("the book does not build")?;

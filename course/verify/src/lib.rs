@@ -5,6 +5,8 @@
 //!   tests, which `cargo test` runs, call it)
 //! - [`book`]: build the book in-process and find broken links (`cargo course book` runs
 //!   the `course-book` binary).
+//! - [`quiz`]: the chapters' quizzes, expanded into their pages when the book is built.
 
 pub mod book;
+pub mod quiz;
 pub mod verify;

@@ -7,6 +7,7 @@
 //! - `manifest`: the manifest and the crates name the same chapters, files and features;
 //! - `given_code`: a stub leaves a `todo!()`, and the code it gives is the solution's;
 //! - `pages`: pages are in the book, their links, includes and code blocks hold;
+//! - `quizzes`: every chapter ends with a quiz, whose questions point at real pages;
 //! - `time_limits`: every test runs under a time limit;
 //! - `claims`: a page that says the tests catch a mistake names the wrong answer;
 //! - `spoilers` and `hints`: no page shows, and no hint quotes, the learner's code
@@ -26,6 +27,7 @@ mod judges;
 mod manifest;
 mod markdown;
 mod pages;
+mod quizzes;
 mod rust;
 mod spoilers;
 mod time_limits;
@@ -49,6 +51,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     let mut found = manifest::problems(&course);
     found.extend(given_code::problems(&course));
     found.extend(pages::problems(&course));
+    found.extend(quizzes::problems(&course));
     found.extend(time_limits::problems(&course));
     found.extend(claims::problems(&course));
     found.extend(spoilers::problems(&course, &answers));
@@ -95,8 +98,14 @@ impl Course {
             // With `/` on every system, as SUMMARY.md and the manifest name pages.
             let rel = path.strip_prefix(&src).unwrap_or(&path).iter();
             let rel: Vec<_> = rel.map(|part| part.to_string_lossy()).collect();
+            let rel = rel.join("/");
+            // A quiz is checked as the page that shows it: its code blocks, its links
+            // and what it must not give away are a page's.
+            let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let text = crate::quiz::expand(&src, dir, &text, &|_| None)
+                .with_context(|| format!("in book/src/{rel}"))?;
             pages.push(BookPage {
-                rel: rel.join("/"),
+                rel,
                 page: Page::parse(&text),
                 path,
             });
