@@ -17,7 +17,6 @@ use course::manifest::{Exercise, Manifest, Wrong};
 use course_verify::{book, verify};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// A nested cargo run may have to compile a whole chapter (and tokio) on a cold cache.
@@ -40,38 +39,46 @@ fn lanes() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() + 1).min(4))
 }
 
-/// A lane past the first starts cold: building its dependencies costs about this many
-/// wrong answers' builds, so the first lane is given that much more work.
-const COLD_LANE: usize = 20;
-
 type Job<'a> = (&'a Exercise, &'a Wrong);
 
-/// The wrong answers of each lane. A chapter's all go to one lane, so that a lane builds
-/// the dependencies of its own chapters only (SQLite's C source for chapter 10, axum for
-/// 08, …): the chapters with the most first, each to the lane with the least work.
-fn by_lane<'a>(manifest: &Manifest, jobs: &[Job<'a>], lanes: usize) -> Vec<Vec<Job<'a>>> {
-    let mut chapters: Vec<(&str, usize)> = manifest
-        .chapters
-        .iter()
-        .map(|c| {
-            let n = jobs
-                .iter()
-                .filter(|(e, _)| e.chapter_number() == c.number())
-                .count();
-            (c.number(), n)
-        })
-        .collect();
-    chapters.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
-    let mut load: Vec<usize> = (0..lanes)
-        .map(|l| if l == 0 { 0 } else { COLD_LANE })
-        .collect();
-    let mut queues = vec![Vec::new(); lanes];
-    for (number, n) in chapters {
-        let lane = (0..lanes).min_by_key(|&l| load[l]).unwrap_or(0);
-        load[lane] += n;
-        queues[lane].extend(jobs.iter().filter(|(e, _)| e.chapter_number() == number));
+/// The wrong answers, a chapter at a time, for the lanes to take as they free up: a lane
+/// runs all of a chapter's, so that it builds the dependencies of the chapters it took
+/// only (SQLite's C source for chapter 10, axum for 08, …). The chapters with the most
+/// go first, and whichever lane finishes first takes the next: how long a chapter's wrong
+/// answers take (08's wait on sockets) cannot be known from their number.
+struct Chapters<'a> {
+    /// Chapters not yet taken, the largest last (taken with `pop`).
+    waiting: Mutex<Vec<Vec<Job<'a>>>>,
+    /// Each lane's chapter in progress: the wrong answers its runs have not taken.
+    current: Vec<Mutex<Vec<Job<'a>>>>,
+}
+
+impl<'a> Chapters<'a> {
+    fn new(manifest: &Manifest, jobs: &[Job<'a>], lanes: usize) -> Self {
+        let mut waiting: Vec<Vec<Job<'a>>> = manifest
+            .chapters
+            .iter()
+            .map(|c| {
+                let of = |(e, _): &&Job| e.chapter_number() == c.number();
+                jobs.iter().filter(of).rev().copied().collect()
+            })
+            .filter(|chapter: &Vec<Job>| !chapter.is_empty())
+            .collect();
+        waiting.sort_by_key(Vec::len);
+        Chapters {
+            waiting: Mutex::new(waiting),
+            current: (0..lanes).map(|_| Mutex::new(Vec::new())).collect(),
+        }
     }
-    queues
+
+    /// The next wrong answer for a run of `lane`: from its chapter, or from the next one.
+    fn next(&self, lane: usize) -> Option<Job<'a>> {
+        let mut current = self.current[lane].lock().unwrap();
+        if current.is_empty() {
+            *current = self.waiting.lock().unwrap().pop()?;
+        }
+        current.pop()
+    }
 }
 
 /// `cargo` for a nested run. Every stub and every wrong answer is a build of its own
@@ -142,16 +149,14 @@ fn every_wrong_answer_fails_its_exercises_tests() {
         .filter(|(_, w)| w.caught_here())
         .collect();
     let lanes = lanes();
-    let queues = by_lane(&manifest, &jobs, lanes);
-    let next: Vec<AtomicUsize> = queues.iter().map(|_| AtomicUsize::new(0)).collect();
+    let chapters = Chapters::new(&manifest, &jobs, lanes);
     let problems = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for run in 0..PARALLEL_RUNS * lanes {
             let lane = run % lanes;
-            let (root, manifest, jobs, next, problems) =
-                (&root, &manifest, &queues[lane], &next[lane], &problems);
+            let (root, manifest, chapters, problems) = (&root, &manifest, &chapters, &problems);
             s.spawn(move || {
-                while let Some(&(exercise, wrong)) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
+                while let Some((exercise, wrong)) = chapters.next(lane) {
                     let chapter = manifest.chapter_of(exercise);
                     let mut cmd = nested_cargo(root);
                     if lane > 0 {
