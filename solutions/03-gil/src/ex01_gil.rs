@@ -94,7 +94,6 @@ pub fn run_threads(gil: &Gil, programs: Vec<Box<dyn Program>>) -> Vec<u64> {
     })
 }
 
-// ANCHOR: interpret
 /// One interpreter thread: runs `program` to the end, one instruction per turn of the GIL.
 fn interpret(gil: &Gil, mut program: Box<dyn Program>) -> u64 {
     loop {
@@ -110,4 +109,3 @@ fn interpret(gil: &Gil, mut program: Box<dyn Program>) -> u64 {
         }
     }
 }
-// ANCHOR_END: interpret
