@@ -1,8 +1,9 @@
 //! Wrong answers kept as edits of a solution (for the `wrong/` fixture crates' build
 //! scripts; enabled by this crate's `mutations` feature).
 //!
-//! A `mutations.toml` beside the fixture crate's `Cargo.toml` has one table per wrong
-//! answer (a feature of that crate):
+//! A `mutations.toml` beside the fixture crate's `Cargo.toml` (or one file per exercise in
+//! a `mutations/` folder there, read in name order as if they were one) has one table per
+//! wrong answer (a feature of that crate):
 //!
 //! ```toml
 //! [ex02-yield-to-self]
@@ -28,9 +29,8 @@ pub fn build(solution_src: &str) {
     let here = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("run from a build script"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("run from a build script"));
     let solutions = here.join(solution_src);
-    println!("cargo::rerun-if-changed=mutations.toml");
     println!("cargo::rerun-if-changed={}", solutions.display());
-    let text = fs::read_to_string(here.join("mutations.toml")).expect("mutations.toml exists");
+    let text = read_mutations(&here);
     for (feature, code) in apply_all(&text, &solutions) {
         fs::write(out.join(format!("{feature}.rs")), code).expect("OUT_DIR is writable");
     }
@@ -44,7 +44,7 @@ pub fn build_with_model(solution_src: &str, modules: &[&str]) {
     build(solution_src);
     let here = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("run from a build script"));
     crate::model::copy_modules(solution_src, modules);
-    let text = fs::read_to_string(here.join("mutations.toml")).expect("mutations.toml exists");
+    let text = read_mutations(&here);
     let table: toml::Table = text.parse().expect("mutations.toml is valid TOML");
     for (feature, code) in apply_all(&text, &here.join(solution_src)) {
         // Cargo tells a build script which features are on as CARGO_FEATURE_<NAME>.
@@ -55,6 +55,38 @@ pub fn build_with_model(solution_src: &str, modules: &[&str]) {
                 .expect("OUT_DIR is writable");
         }
     }
+}
+
+/// The text of the fixture crate's `mutations.toml` and of every `mutations/*.toml`, in
+/// name order, one after the other; tells cargo to build again when any of them changes.
+fn read_mutations(crate_dir: &Path) -> String {
+    let mut files = Vec::new();
+    let single = crate_dir.join("mutations.toml");
+    println!("cargo::rerun-if-changed={}", single.display());
+    if single.exists() {
+        files.push(single);
+    }
+    let folder = crate_dir.join("mutations");
+    println!("cargo::rerun-if-changed={}", folder.display());
+    if let Ok(entries) = fs::read_dir(&folder) {
+        let mut more: Vec<PathBuf> = entries
+            .map(|entry| entry.expect("mutations/ is readable").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        more.sort();
+        files.extend(more);
+    }
+    assert!(
+        !files.is_empty(),
+        "no wrong answers: {} has neither mutations.toml nor mutations/*.toml",
+        crate_dir.display()
+    );
+    files
+        .iter()
+        .map(|path| {
+            fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())) + "\n"
+        })
+        .collect()
 }
 
 /// Each wrong answer of `mutations` (the text of a `mutations.toml`), as the code of its
