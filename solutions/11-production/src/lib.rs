@@ -1,0 +1,12 @@
+//! Chapter 11, Async in production: reference solutions.
+//!
+//! Cancellation trees and cancel-safe reads, a scope no task outlives, back-pressure and
+//! an admission gate, graceful shutdown on a signal, tracing across awaits and tasks,
+//! and a test that tells a right component from its wrong twins.
+
+pub mod ex01_cancel;
+pub mod ex02_scope;
+pub mod ex03_admission;
+pub mod ex04_shutdown;
+pub mod ex05_tracing;
+pub mod ex06_write_the_test;
