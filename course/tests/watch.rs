@@ -134,8 +134,15 @@ impl Drop for Session {
     }
 }
 
+/// Saves `file` the way many editors do: the new text goes to a file beside it, which
+/// then replaces it in one step. (Written in place, the file is empty between the
+/// truncation and the write: on a loaded machine the runner can read it in that moment,
+/// see a change where there is none, and check an empty exercise.)
 fn write(course: &Path, file: &str, text: &str) {
-    std::fs::write(course.join("exercises/01-demo/src").join(file), text).unwrap();
+    let dir = course.join("exercises/01-demo/src");
+    let staged = dir.join(format!(".{file}.saving"));
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&staged, dir.join(file)).unwrap();
 }
 
 #[test]
