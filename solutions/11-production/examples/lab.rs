@@ -487,6 +487,12 @@ fn main() {
     write(&figures, "overload-p99.svg", &p99_chart.to_svg());
     write(&figures, "overload-memory.svg", &memory_chart.to_svg());
 
+    // 1b. The same service in asyncio, queues (a) and (c), if there is a Python 3.
+    match asyncio_side(runs, load_for, if quick { 400 } else { 2000 }) {
+        Some(text) => write(&figures, "asyncio-table.md", &text),
+        None => println!("no python3 here: the asyncio side is left out of this run"),
+    }
+
     // 2. Shutdown under load.
     let mut table = Table::new(["stop", "complete", "cut in half", "lost", "refused"]);
     for graceful in [false, true] {
@@ -511,6 +517,63 @@ fn main() {
         table.push(row);
     }
     write(&figures, "shutdown-table.md", &table.to_markdown());
+}
+
+/// Runs `overload.py` (beside this file) with `python3`, if there is one, and returns its
+/// figures as a sentence and a Markdown table; `None` if Python could not be run.
+fn asyncio_side(runs: usize, load_for: Duration, capacity_count: usize) -> Option<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/overload.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--load-for", &load_for.as_secs_f64().to_string()])
+        .args(["--runs", &runs.to_string()])
+        .args(["--capacity-count", &capacity_count.to_string()])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())?;
+    let mut text = String::new();
+    let mut table = Table::new([
+        "queue",
+        "load",
+        "p50 latency",
+        "p99 latency",
+        "peak held in the queue",
+        "refused",
+    ]);
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).expect("overload.py prints JSON lines");
+        if let Some(capacity) = value["capacity"].as_f64() {
+            let line = format!(
+                "asyncio's service, measured first: {capacity:.0} requests a second \
+                 ({WORKERS} workers, {} ms each).",
+                SERVICE.as_millis()
+            );
+            println!("{line}");
+            text = format!("{line}\n\n");
+            continue;
+        }
+        let column = |key: &str| -> Samples {
+            let values: Vec<f64> = value["runs"]
+                .as_array()
+                .expect("each line has its runs")
+                .iter()
+                .map(|run| run[key].as_f64().expect("every run has every figure"))
+                .collect();
+            Samples::of(&values)
+        };
+        let cells = vec![
+            value["queue"].as_str().unwrap_or("?").to_string(),
+            format!("{}×", value["load"].as_f64().unwrap_or(0.0)),
+            Unit::Nanos.range(&column("p50")),
+            Unit::Nanos.range(&column("p99")),
+            Unit::Bytes.range(&column("held")),
+            Unit::Percent.range(&column("refused")),
+        ];
+        println!("{}", cells.join("  "));
+        table.push(cells);
+    }
+    Some(text + &table.to_markdown())
 }
 
 fn write(figures: &Figures, name: &str, contents: &str) {
