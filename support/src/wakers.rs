@@ -6,6 +6,8 @@
 //!   waker nobody listens to any more (and the test sees it).
 //! - [`Gate`]: a future that waits until the test opens it, and then wakes the waker of
 //!   its latest poll, as a well-behaved leaf future does.
+//! - [`Counted`]: a future that counts how often the future inside it is polled, on any
+//!   executor: a wait that sleeps is polled once per wake-up, one that spins on every turn.
 //!
 //! ```
 //! use std::task::Poll;
@@ -19,6 +21,7 @@
 use crate::PATIENCE;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -170,5 +173,23 @@ impl Gate {
             }
         })
         .await
+    }
+}
+
+/// Counts the polls of the future inside it, into `polls`, which the test keeps a clone
+/// of: `Counted { inner: Box::pin(future), polls: polls.clone() }`, spawned or awaited
+/// in the future's place.
+pub struct Counted<F> {
+    /// The future watched.
+    pub inner: Pin<Box<F>>,
+    /// How many times it has been polled so far.
+    pub polls: Arc<AtomicU64>,
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        self.inner.as_mut().poll(cx)
     }
 }

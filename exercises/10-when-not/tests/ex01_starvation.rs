@@ -6,17 +6,15 @@
 //! does not advance by itself while `spawn_blocking` work runs); a clock here is only a
 //! give-up limit.
 
-use std::future::Future;
 use std::ops::ControlFlow;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use ch10_when_not::ex01_starvation::{heartbeat, in_slices, off_the_loop};
 use support::PATIENCE;
 use support::tokio::real_time;
+use support::wakers::Counted;
 
 /// A CPU job that cannot finish until the heartbeat has ticked `ticks` more times.
 fn job_that_needs(beats: Arc<AtomicU64>, ticks: u64) -> impl FnOnce() -> u64 + Send + 'static {
@@ -28,20 +26,6 @@ fn job_that_needs(beats: Arc<AtomicU64>, ticks: u64) -> impl FnOnce() -> u64 + S
              is holding the event loop's only thread"
         );
         42
-    }
-}
-
-/// Counts how many times the future inside was polled.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicU64>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
     }
 }
 

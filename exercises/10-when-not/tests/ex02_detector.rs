@@ -13,6 +13,7 @@ use std::time::Duration;
 use ch10_when_not::ex02_detector::{Clock, Detector, SlowPoll};
 use support::timeout;
 use support::tokio::real_time;
+use support::wakers::Counted;
 use support::wakers::FreshWakers;
 
 /// A clock that moves only when told to.
@@ -168,20 +169,6 @@ fn every_task_is_reported_under_its_own_name() {
             }
         ]
     );
-}
-
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicU64>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
 }
 
 #[test]

@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use ch10_when_not::ex03_sqlite::{CAPACITY, Store, StoreError};
 use support::PATIENCE;
 use support::tokio::real_time;
+use support::wakers::Counted;
 
 /// A fresh database file for one test (removed first if an earlier run left it).
 fn fresh_db(test: &str) -> PathBuf {
@@ -61,20 +62,6 @@ fn other_tasks_run_while_a_slow_query_runs() {
     });
     assert!(!gave_up, "{BLOCKED}");
     assert_eq!(answer.expect("the slow query should succeed"), 42);
-}
-
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicU64>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
 }
 
 #[test]

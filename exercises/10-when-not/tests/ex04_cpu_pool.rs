@@ -4,14 +4,12 @@
 //! The work function is the test's: it meets other calls at a rendezvous or waits for a
 //! signal, so "these ran at the same time" is proven without a stopwatch.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
 
 use ch10_when_not::ex04_cpu_pool::{on_rayon, on_tasks, on_threads, rayon_from_async, work};
+use support::wakers::Counted;
 use support::{Rendezvous, timeout};
 
 /// What each right answer must return for `items`, in order.
@@ -154,20 +152,6 @@ fn tasks_keep_the_order_of_the_items_not_of_their_ends() {
 }
 
 static LOOP_RAN: AtomicBool = AtomicBool::new(false);
-
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicU64>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
-}
 
 #[test]
 fn the_loop_runs_while_rayon_works_and_the_caller_sleeps() {

@@ -17,10 +17,9 @@
 //!   waker while no byte comes. An answer that loops instead of sleeping fails.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -29,6 +28,7 @@ use ch11_production::ex01_cancel::{
     Backend, FrameReader, MAX_FRAME, Stop, Summary, Worker, run_worker, start_workers,
 };
 use support::tokio::paused;
+use support::wakers::Counted;
 use support::wakers::{FreshWakers, Gate};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc;
@@ -393,26 +393,12 @@ fn the_summary_comes_only_after_the_flush_is_done() {
     assert_eq!(flushes.len(), 1, "one worker, one flush: got {flushes:?}");
 }
 
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicUsize>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
-}
-
 #[test]
 fn an_idle_worker_sleeps_until_a_job_comes() {
     let (polls_while_idle, summary) = paused(|| async {
         let backend = Arc::new(Recorder::default());
         let (sender, jobs) = mpsc::channel(16);
-        let polls = Arc::new(AtomicUsize::new(0));
+        let polls = Arc::new(AtomicU64::new(0));
         let task = tokio::spawn(Counted {
             inner: Box::pin(run_worker(0, CancellationToken::new(), jobs, backend)),
             polls: polls.clone(),

@@ -25,12 +25,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ch11_production::ex04_shutdown::{Answer, Report, Request, serve};
 use support::tokio::paused;
+use support::wakers::Counted;
 use tokio::sync::{Barrier, mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -574,27 +574,13 @@ fn a_request_whose_handler_panicked_is_in_no_list_and_the_server_goes_on() {
     });
 }
 
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicUsize>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
-}
-
 #[test]
 fn an_idle_server_sleeps_until_a_request_or_the_shutdown_comes() {
     paused(|| async {
         let (handler, _handlers) = handlers(&[]);
         let (_queue, requests) = mpsc::channel(8);
         let (stop, shutdown) = oneshot::channel::<()>();
-        let polls = Arc::new(AtomicUsize::new(0));
+        let polls = Arc::new(AtomicU64::new(0));
         let server = tokio::spawn(Counted {
             inner: Box::pin(serve(
                 requests,

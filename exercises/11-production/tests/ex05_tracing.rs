@@ -13,13 +13,12 @@
 //! by counting the polls of `handle`'s future while the loop turns.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use ch11_production::ex05_tracing::handle;
 use support::tokio::paused;
+use support::wakers::Counted;
 use support::wakers::Gate;
 use tokio::sync::oneshot;
 use tokio::task::LocalSet;
@@ -523,20 +522,6 @@ fn the_audit_task_records_in_the_requests_own_span() {
         audited.describe_scope()
     );
     in_request(audited, 5);
-}
-
-/// Counts the polls of the future inside.
-struct Counted<F> {
-    inner: Pin<Box<F>>,
-    polls: Arc<AtomicU64>,
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
-        self.inner.as_mut().poll(cx)
-    }
 }
 
 #[test]
