@@ -39,7 +39,8 @@ use tokio::time::Instant;
 
 /// Set in the child's environment: the child test does its part only when it is there.
 const CHILD_ENV: &str = "CH11_EX04_SIGNAL_CHILD";
-/// The child test's name, as `--exact` wants it.
+/// The child test's name, as `--exact` wants it (by the parents, which send Unix signals).
+#[cfg(unix)]
 const CHILD_TEST: &str = "child_waits_for_a_shutdown_signal";
 
 /// The child's half of the signal tests, run by them in a process of its own (it is
