@@ -32,6 +32,9 @@ use ch11_production::ex04_shutdown::{Answer, Report, Request, serve};
 use support::tokio::paused;
 use support::wakers::Counted;
 use tokio::sync::{Barrier, mpsc, oneshot};
+// tokio's `Instant`, on the paused clock of `support::tokio::paused`: every `elapsed()`
+// below is virtual time, moved only by the test's own timers, exact to the millisecond
+// and the same on any machine, however fast or loaded.
 use tokio::time::Instant;
 
 // ---------------------------------------------------------------------------------------
