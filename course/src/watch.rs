@@ -13,8 +13,7 @@ use course::check::{Crate, Outcome, exercise_file, run_limit};
 use course::manifest::{Exercise, Manifest};
 use course::progress::{self, Progress, Status};
 use course::ui::{self, bold, dim, green, red, yellow};
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{Config, DebounceEventResult, new_debouncer_opt};
+use notify::{RecursiveMode, Watcher};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -864,36 +863,48 @@ fn worker(
 }
 
 /// Watches `exercises/` for saves of Rust files and manifests.
+///
+/// One save is several file events (an editor writes a temporary file, renames it, touches
+/// the directory): a thread waits until events stop for `DEBOUNCE` and then sends one
+/// `Event::Files`. The thread ends when the returned watcher is dropped.
 fn watch_files(root: &Path, tx: Sender<Event>) -> Result<impl Drop> {
-    let config = Config::default()
-        .with_timeout(DEBOUNCE)
-        .with_batch_mode(false);
-    let mut debouncer = new_debouncer_opt::<_, notify_debouncer_mini::notify::RecommendedWatcher>(
-        config,
-        move |events: DebounceEventResult| {
-            let event = match events {
-                Ok(events) => {
-                    // Editors also write swap and backup files (`.x.rs.swp`, `x.rs~`,
-                    // vim's `4913`): only a Rust file or a manifest can change a result.
-                    let relevant = events
-                        .iter()
-                        .any(|e| e.path.extension().is_some_and(|x| x == "rs" || x == "toml"));
-                    if !relevant {
-                        return;
-                    }
-                    Event::Files
-                }
-                Err(e) => Event::WatchFailed(e.to_string()),
-            };
-            let _ = tx.send(event);
-        },
-    )?;
+    let (raw_tx, raw) = mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher = notify::recommended_watcher(raw_tx)?;
     let dir = root.join("exercises");
-    debouncer
-        .watcher()
+    watcher
         .watch(&dir, RecursiveMode::Recursive)
         .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", dir.display()))?;
-    Ok(debouncer)
+    thread::spawn(move || {
+        // Editors also write swap and backup files (`.x.rs.swp`, `x.rs~`, vim's `4913`):
+        // only a Rust file or a manifest can change a result.
+        let relevant = |event: &notify::Event| {
+            let rust_or_manifest =
+                |p: &PathBuf| p.extension().is_some_and(|x| x == "rs" || x == "toml");
+            event.paths.iter().any(rust_or_manifest)
+        };
+        while let Ok(first) = raw.recv() {
+            let mut changed = match first {
+                Ok(event) => relevant(&event),
+                Err(e) => {
+                    let _ = tx.send(Event::WatchFailed(e.to_string()));
+                    continue;
+                }
+            };
+            // The rest of this save's events, until the files are quiet.
+            loop {
+                match raw.recv_timeout(DEBOUNCE) {
+                    Ok(Ok(event)) => changed |= relevant(&event),
+                    Ok(Err(_)) => {}
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            if changed && tx.send(Event::Files).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(watcher)
 }
 
 /// Plain mode: one command per line on stdin (an empty line checks again).

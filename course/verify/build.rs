@@ -9,7 +9,7 @@ use std::{env, fs};
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let src = manifest_dir.join("../book/src");
+    let src = manifest_dir.join("../../book/src");
     println!("cargo::rerun-if-changed={}", src.display());
 
     let mut pages = Vec::new();
