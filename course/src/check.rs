@@ -4,9 +4,11 @@
 use crate::cargo::{self, Binary, Captured};
 use crate::manifest::{Chapter, Exercise, Manifest};
 use anyhow::{Context, Result};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use tinyjson::JsonValue;
 
 /// How long building may take. The first build of a chapter compiles its dependencies
 /// (tokio and friends) and may take minutes on a small machine; later ones take seconds.
@@ -234,25 +236,40 @@ fn checked(module: &str, ran: Captured) -> Checked {
     Checked { outcome, raw_tail }
 }
 
+/// Cargo's JSON messages (one object per line), skipping any line that is not one.
+fn messages(json: &str) -> impl Iterator<Item = JsonValue> + '_ {
+    json.lines()
+        .filter_map(|line| line.parse::<JsonValue>().ok())
+}
+
+/// The value at `path` in a message (`["target", "name"]`), if it is there.
+fn field<'a>(message: &'a JsonValue, path: &[&str]) -> Option<&'a JsonValue> {
+    path.iter().try_fold(message, |value, key| {
+        value.get::<HashMap<String, JsonValue>>()?.get(*key)
+    })
+}
+
+/// The string at `path` in a message, if there is one.
+fn text<'a>(message: &'a JsonValue, path: &[&str]) -> Option<&'a str> {
+    field(message, path)?.get::<String>().map(String::as_str)
+}
+
 /// The path of the test executable for `target` in cargo's JSON messages.
 fn find_executable(json: &str, target: &str) -> Option<PathBuf> {
-    json.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == target)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+    messages(json)
+        .filter(|m| {
+            text(m, &["reason"]) == Some("compiler-artifact")
+                && text(m, &["target", "name"]) == Some(target)
+        })
+        .find_map(|m| text(&m, &["executable"]).map(PathBuf::from))
 }
 
 /// The compiler's error messages in cargo's JSON messages, rendered as rustc prints them.
 fn rendered_errors(json: &str) -> String {
     let mut out = String::new();
-    for message in json
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-message")
-    {
-        let diagnostic = &message["message"];
-        if diagnostic["level"] == "error"
-            && let Some(rendered) = diagnostic["rendered"].as_str()
+    for message in messages(json).filter(|m| text(m, &["reason"]) == Some("compiler-message")) {
+        if text(&message, &["message", "level"]) == Some("error")
+            && let Some(rendered) = text(&message, &["message", "rendered"])
         {
             out.push_str(rendered);
         }

@@ -10,10 +10,10 @@
 use crate::check::exercise_file;
 use crate::manifest::{Exercise, Manifest};
 use crate::ui::{dim, green, red, yellow};
-use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use tinyjson::JsonValue;
 
 /// Where results are kept, relative to the course root (ignored by git).
 pub const PROGRESS_FILE: &str = ".course/progress.json";
@@ -54,19 +54,23 @@ struct Entry {
 
 impl Entry {
     /// An entry as stored; `None` if it is damaged (then it is as if never checked).
-    fn from_json(value: &Value) -> Option<Entry> {
+    fn from_json(value: &JsonValue) -> Option<Entry> {
+        let fields: &HashMap<String, JsonValue> = value.get()?;
+        let text = |key: &str| fields.get(key)?.get::<String>().cloned();
         Some(Entry {
-            fingerprint: value.get("fingerprint")?.as_str()?.to_string(),
-            solved: value.get("solved")?.as_bool()?,
-            passed: value
-                .get("passed")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            fingerprint: text("fingerprint")?,
+            solved: *fields.get("solved")?.get::<bool>()?,
+            passed: text("passed"),
         })
     }
 
-    fn to_json(&self) -> Value {
-        json!({ "fingerprint": self.fingerprint, "solved": self.solved, "passed": self.passed })
+    fn to_json(&self) -> JsonValue {
+        let mut fields = HashMap::new();
+        fields.insert("fingerprint".into(), self.fingerprint.clone().into());
+        fields.insert("solved".into(), self.solved.into());
+        let passed = self.passed.clone().map_or(JsonValue::Null, JsonValue::from);
+        fields.insert("passed".into(), passed);
+        fields.into()
     }
 }
 
@@ -81,9 +85,10 @@ impl Progress {
     /// error: every result can be recomputed by running the tests.
     pub fn load(root: &Path) -> Progress {
         let path = root.join(PROGRESS_FILE);
-        let stored: Map<String, Value> = fs::read_to_string(&path)
+        let stored: HashMap<String, JsonValue> = fs::read_to_string(&path)
             .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
+            .and_then(|text| text.parse::<JsonValue>().ok())
+            .and_then(|value| value.get::<HashMap<_, _>>().cloned())
             .unwrap_or_default();
         let mut entries: BTreeMap<String, Entry> = stored
             .iter()
@@ -129,12 +134,14 @@ impl Progress {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let entries: Map<String, Value> = self
+        let entries: HashMap<String, JsonValue> = self
             .entries
             .iter()
             .map(|(id, entry)| (id.clone(), entry.to_json()))
             .collect();
-        let text = serde_json::to_string_pretty(&entries).map_err(std::io::Error::other)?;
+        let text = JsonValue::from(entries)
+            .format()
+            .map_err(std::io::Error::other)?;
         // Write then rename, so an interrupted save never leaves half a file.
         let tmp = self.path.with_extension("json.tmp");
         fs::write(&tmp, text)?;
