@@ -280,3 +280,43 @@ fn rendered_errors(json: &str) -> String {
     }
     out.trim_end().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{find_executable, rendered_errors};
+    use std::path::PathBuf;
+
+    // Lines as cargo writes them (shortened), with the escapes a Windows path and a
+    // rendered diagnostic carry, and a line that is not JSON at all.
+    const MESSAGES: &str = r#"warning: not JSON, cargo's own
+{"reason":"compiler-artifact","target":{"name":"ch01_sync","kind":["lib"]},"executable":null,"fresh":true}
+{"reason":"compiler-message","message":{"level":"warning","rendered":"warning: unused\n"}}
+{"reason":"compiler-message","message":{"level":"error","rendered":"error[E0308]: mismatched types\n  --> src\\ex01.rs:3:5\n   = note: \"found\" \u00e9\n"}}
+{"reason":"compiler-artifact","target":{"name":"ex01_sequence","kind":["test"]},"executable":"C:\\course\\target\\debug\\deps\\ex01_sequence-0a1b.exe","fresh":false}
+{"reason":"build-finished","success":true}
+"#;
+
+    #[test]
+    fn the_test_executable_is_the_named_targets() {
+        assert_eq!(
+            find_executable(MESSAGES, "ex01_sequence"),
+            Some(PathBuf::from(
+                r"C:\course\target\debug\deps\ex01_sequence-0a1b.exe"
+            ))
+        );
+        assert_eq!(
+            find_executable(MESSAGES, "ch01_sync"),
+            None,
+            "a library has none"
+        );
+        assert_eq!(find_executable(MESSAGES, "ex02_idle"), None);
+    }
+
+    #[test]
+    fn only_errors_are_rendered_with_their_escapes_undone() {
+        assert_eq!(
+            rendered_errors(MESSAGES),
+            "error[E0308]: mismatched types\n  --> src\\ex01.rs:3:5\n   = note: \"found\" é"
+        );
+    }
+}

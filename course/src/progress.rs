@@ -88,7 +88,10 @@ impl Progress {
         let stored: HashMap<String, JsonValue> = fs::read_to_string(&path)
             .ok()
             .and_then(|text| text.parse::<JsonValue>().ok())
-            .and_then(|value| value.get::<HashMap<_, _>>().cloned())
+            .and_then(|value| match value {
+                JsonValue::Object(entries) => Some(entries),
+                _ => None,
+            })
             .unwrap_or_default();
         let mut entries: BTreeMap<String, Entry> = stored
             .iter()
@@ -197,7 +200,39 @@ impl Fnv1a {
 
 #[cfg(test)]
 mod tests {
-    use super::Fnv1a;
+    use super::{Entry, Fnv1a};
+    use tinyjson::JsonValue;
+
+    #[test]
+    fn an_entry_reads_back_as_it_was_written() {
+        for passed in [None, Some("0123456789abcdef".to_string())] {
+            let entry = Entry {
+                fingerprint: "fedcba9876543210".to_string(),
+                solved: passed.is_some(),
+                passed,
+            };
+            let text = entry.to_json().format().unwrap();
+            let back = Entry::from_json(&text.parse::<JsonValue>().unwrap()).unwrap();
+            assert_eq!(
+                (back.fingerprint, back.solved, back.passed),
+                (entry.fingerprint, entry.solved, entry.passed),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_entry_is_none() {
+        for text in [
+            r#"{"solved":true}"#,
+            r#"{"fingerprint":"ab","solved":"yes"}"#,
+            "[1]",
+            "7",
+        ] {
+            let value = text.parse::<JsonValue>().unwrap();
+            assert!(Entry::from_json(&value).is_none(), "{text}");
+        }
+    }
 
     #[test]
     fn fnv1a_matches_its_published_test_vectors() {
