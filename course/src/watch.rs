@@ -131,7 +131,7 @@ pub fn run(root: &Path, manifest: Manifest, options: Options) -> Result<ExitCode
     let (tx, rx) = mpsc::channel();
     let mut options = options;
 
-    // Keep the debouncer alive for the whole session: dropping it stops the watching.
+    // Keep the watcher alive for the whole session: dropping it stops the watching.
     let _watcher = if options.manual {
         None
     } else {
