@@ -50,6 +50,24 @@ pub fn can_watch_threads() -> bool {
     cfg!(target_os = "linux") && std::path::Path::new("/proc/thread-self/stat").exists()
 }
 
+/// How many times thread `tid` has gone to sleep in the kernel so far (its voluntary
+/// context switches: a sleep, a blocking read, a lock or a condvar it had to wait for).
+/// A thread that only computes adds none, however long it runs and however often it is
+/// preempted (those switches are counted apart). `None` where [`can_watch_threads`] is
+/// false.
+pub fn sleeps_so_far(tid: Tid) -> Option<u64> {
+    if !can_watch_threads() {
+        return None;
+    }
+    let status = std::fs::read_to_string(format!("/proc/self/task/{}/status", tid.0)).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// What `/proc` says about one thread at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Sample {

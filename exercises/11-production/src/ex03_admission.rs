@@ -2,10 +2,10 @@
 //! its producer wait for the workers, and an admission gate that says "busy" at once
 //! instead of letting a queue grow. The page is `book/src/ch11-production/backpressure.md`.
 
+use crate::sync::atomic::{AtomicU64, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future;

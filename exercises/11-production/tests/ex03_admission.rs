@@ -12,7 +12,10 @@
 //!
 //! The gate's tests need no clock: `try_enter` is not async, so it cannot wait. They
 //! take passes, drop them in every way a request ends (an answer, a panic, a task
-//! aborted, a timeout), and count what the gate says.
+//! aborted, a timeout), and count what the gate says. Callers who come at the same moment
+//! are checked twice: by loom, a model checker that runs a second copy of your module and
+//! tries every interleaving of two callers' steps on the gate's atomics, and by a crowd of
+//! threads for what loom cannot see (the inside of tokio's semaphore).
 
 // Dropping a `Pass` is what gives its place back; in the stub, before you give it fields,
 // it has nothing to drop yet, and clippy would say so.
@@ -28,6 +31,15 @@ use std::time::Duration;
 
 use ch11_production::ex03_admission::{Busy, Gate, Pass, pipeline};
 use support::tokio::paused;
+
+// Your module again, compiled with loom's atomics: in this copy `crate::sync` is
+// `support::loom::sync`, so loom sees every load and store the gate makes on them.
+use support::loom::sync;
+// (Allowed as in the chapter's lib.rs: the stub leaves its parameters unused.)
+#[allow(dead_code, unused_variables, unused_imports)]
+mod under_loom {
+    include!(concat!(env!("OUT_DIR"), "/model/ex03_admission.rs"));
+}
 
 // ---------------------------------------------------------------------------------
 // The pipeline
@@ -294,6 +306,76 @@ fn no_more_than_capacity_are_let_in_and_no_fewer() {
 }
 
 #[test]
+fn a_gate_emptied_again_and_again_keeps_exactly_its_capacity() {
+    // Each round: six callers come, none leaving, and then every pass is dropped.
+    let rounds = support::timeout(|| {
+        let gate = Gate::new(2, RETRY);
+        (0..3)
+            .map(|_| {
+                let passes: Vec<Pass> = (0..6).filter_map(|_| enter(&gate)).collect();
+                let (let_in, inside_while_held) = (passes.len(), gate.inside());
+                drop(passes);
+                (let_in, inside_while_held, gate.inside())
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        rounds,
+        [(2, 2, 0); 3],
+        "three rounds at a gate of 2 places: 6 callers come, then every pass is dropped. Each \
+         round should let 2 in, inside() should say 2 while they are in and 0 once they have \
+         left; (let in, inside while held, inside after) were {rounds:?}. A pass gives back \
+         its own place, once: not more (the gate grows), not less (it shrinks)"
+    );
+}
+
+#[test]
+fn refused_says_every_refusal_so_far_each_time_it_is_asked() {
+    let counts = support::timeout(|| {
+        let gate = Gate::new(1, RETRY);
+        let _inside = enter(&gate);
+        let _ = gate.try_enter();
+        let _ = gate.try_enter();
+        let (first, second) = (gate.refused(), gate.refused());
+        let _ = gate.try_enter();
+        [first, second, gate.refused()]
+    });
+    assert_eq!(
+        counts,
+        [2, 2, 3],
+        "after two refusals refused() should say 2, and 2 again when asked again, then 3 \
+         after one more; it said {counts:?}. It counts every refusal since the gate was made: \
+         reading it does not reset it"
+    );
+}
+
+#[test]
+fn a_refusal_never_puts_the_caller_to_sleep() {
+    // The kernel counts the times a thread goes to sleep (a sleep, a blocking lock, a
+    // wait): a refusal that waits a little first, or waits for a lock, adds one each
+    // time; one that answers at once adds none. No clock involved. (Linux only: elsewhere
+    // the count is not to be had, and this test checks the refusals alone.)
+    let (refusals, sleeps) = support::timeout(|| {
+        let gate = Gate::new(1, RETRY);
+        let _inside = enter(&gate);
+        let tid = support::sched::current_tid();
+        let before = support::sched::sleeps_so_far(tid);
+        let refusals = (0..100).filter(|_| gate.try_enter().is_err()).count();
+        let after = support::sched::sleeps_so_far(tid);
+        (refusals, before.zip(after).map(|(b, a)| a - b))
+    });
+    assert_eq!(refusals, 100, "a full gate should refuse all 100 callers");
+    if let Some(sleeps) = sleeps {
+        assert!(
+            sleeps < 50,
+            "100 callers were refused, and the calling thread went to sleep {sleeps} times \
+             while they were: a full gate says Busy at once, it never waits (not a short \
+             sleep, not a lock someone else may hold, not a second try later)"
+        );
+    }
+}
+
+#[test]
 fn every_refusal_is_counted_once_and_nothing_else_is() {
     let (after_admissions, after_refusals) = support::timeout(|| {
         let gate = Gate::new(2, RETRY);
@@ -456,14 +538,146 @@ fn crowd_round() -> (u64, u64, usize) {
     (gate.refused(), got, gate.inside())
 }
 
-// A race between threads, which no order can be forced on: the gate's parts are tokio's
-// semaphore and an atomic, which the model checker cannot see inside. So this test
-// repeats: up to three rounds, in each of which four threads knock at a gate of one place
-// a million times each, as fast as they can, and count the refusals they got. On a loaded
-// 2-core machine, a count made of a load and a separate store lost refusals in the first
-// round of every one of 20 runs, and so did a refusal decided by looking at the free
-// places before trying to take one (with a tenth of the knocks, one run in ten or
-// twenty escaped a round: three rounds of a million leave odds far below that).
+#[test]
+fn no_interleaving_of_two_refused_callers_loses_a_refusal() {
+    // A full gate, and two callers refused at the same moment on two threads. Loom runs
+    // this again and again, until every order of the two threads' steps on the gate's
+    // atomics has been tried: a count made of a load and a separate store loses one of
+    // the two refusals in one of those orders, every time.
+    support::timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "two callers were refused at the same moment and the gate counted fewer than \
+             two refusals: count each in one step that no other thread can come between \
+             (`fetch_add`, not a `load` and a `store`). (The gate's atomics must come from \
+             `crate::sync`, as the given import has them, for the model checker to see them.)",
+            || {
+                let gate = sync::Arc::new(under_loom::Gate::new(1, RETRY));
+                let _inside = gate
+                    .try_enter()
+                    .expect("an empty gate should let the first caller in");
+                let other = {
+                    let gate = sync::Arc::clone(&gate);
+                    sync::thread::spawn(move || gate.try_enter().is_err())
+                };
+                let refused_here = gate.try_enter().is_err();
+                let refused_there = other.join().unwrap();
+                assert!(
+                    refused_here && refused_there,
+                    "a gate of one place, that place taken, should refuse both callers"
+                );
+                assert_eq!(gate.refused(), 2, "two callers were refused");
+            },
+        )
+    });
+}
+
+/// Two callers on two threads at a gate of `capacity` places, under loom: both are let in
+/// if there are two places, one if there is one, and what the gate says agrees.
+fn two_callers_race_at(capacity: usize) {
+    let gate = sync::Arc::new(under_loom::Gate::new(capacity, RETRY));
+    let other = {
+        let gate = sync::Arc::clone(&gate);
+        sync::thread::spawn(move || gate.try_enter())
+    };
+    let here = gate.try_enter();
+    let there = other.join().unwrap();
+    let let_in = usize::from(here.is_ok()) + usize::from(there.is_ok());
+    assert_eq!(
+        let_in,
+        capacity.min(2),
+        "two callers came at the same moment to a gate of {capacity} place(s)"
+    );
+    assert_eq!(gate.inside(), let_in, "inside() with {let_in} passes out");
+    assert_eq!(
+        gate.refused(),
+        (2 - let_in) as u64,
+        "refused() after the race"
+    );
+    drop((here, there));
+    assert_eq!(gate.inside(), 0, "inside() once both passes were dropped");
+}
+
+#[test]
+fn no_interleaving_of_two_callers_lets_both_into_one_place() {
+    support::timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "two callers came at the same moment to a gate of one place, and both were let \
+             in (or the gate's counts disagreed): a place must be taken in one step that no \
+             other thread can come between, not by looking at a count and then adding to it \
+             (`try_acquire_owned` on tokio's semaphore does it for you)",
+            || two_callers_race_at(1),
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_two_callers_refuses_one_of_two_free_places() {
+    support::timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "two callers came at the same moment to a gate of two free places, and one was \
+             refused (or the gate's counts disagreed): a caller that loses a race for a place \
+             must try again while places are free, not give up (a single `compare_exchange` \
+             fails whenever another caller changed the count first)",
+            || two_callers_race_at(2),
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_a_caller_coming_and_going_shows_a_wrong_inside() {
+    support::timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "while one caller entered a gate of one place and left it on another thread, \
+             inside() said something other than 0 or 1 (or panicked): read what is inside \
+             in one step, not as the difference of two counts read one after the other",
+            || {
+                let gate = sync::Arc::new(under_loom::Gate::new(1, RETRY));
+                let other = {
+                    let gate = sync::Arc::clone(&gate);
+                    sync::thread::spawn(move || drop(gate.try_enter()))
+                };
+                let seen = gate.inside();
+                other.join().unwrap();
+                assert!(seen <= 1, "inside() said {seen}");
+                assert_eq!(gate.inside(), 0, "inside() once the caller had left");
+            },
+        )
+    });
+}
+
+#[test]
+fn no_interleaving_of_a_refusal_and_a_caller_leaving_loses_a_place() {
+    support::timeout_after(support::loom::LIMIT, || {
+        support::loom::check(
+            "one caller entered a gate of one place and left it on another thread while a \
+             second caller came, and afterwards the empty gate said someone was inside or \
+             let nobody in: a place was lost. A refused caller must undo exactly what it did \
+             to the count (`fetch_sub` of its own add), not set the count to a value it \
+             computed (another caller may have left in between)",
+            || {
+                let gate = sync::Arc::new(under_loom::Gate::new(1, RETRY));
+                let other = {
+                    let gate = sync::Arc::clone(&gate);
+                    sync::thread::spawn(move || drop(gate.try_enter()))
+                };
+                drop(gate.try_enter());
+                other.join().unwrap();
+                assert_eq!(gate.inside(), 0, "inside() once both callers had left");
+                assert!(gate.try_enter().is_ok(), "the empty gate let nobody in");
+            },
+        )
+    });
+}
+
+// What loom cannot see: a refusal decided inside tokio's semaphore, whose atomics are
+// std's. A caller that looks at the free places before trying to take one can find a
+// place that another thread takes in between. No order can be forced on two threads in
+// there, so this test repeats: up to three rounds, in each of which four threads knock at
+// a gate of one place a million times each, as fast as they can, and count the refusals
+// they got. On a loaded 2-core machine, a refusal decided by looking first lost refusals
+// in the first round of every one of 20 runs, and so did a count made of a load and a
+// store (which loom also catches, above); with a tenth of the knocks, one run in ten or
+// twenty escaped a round: three rounds of a million leave odds far below that.
 #[test]
 fn refusals_are_counted_exactly_when_threads_knock_at_once() {
     let (counted, got, inside) = support::timeout_after(Duration::from_secs(60), || {

@@ -60,6 +60,12 @@ mutation!("ex03-pass-forgets-its-place", ex03_admission);
 mutation!("ex03-pass-leaves-only-on-success", ex03_admission);
 mutation!("ex03-counts-with-load-and-store", ex03_admission);
 mutation!("ex03-looks-before-taking", ex03_admission);
+mutation!("ex03-refused-resets-on-read", ex03_admission);
+mutation!("ex03-waits-before-refusing", ex03_admission);
+mutation!("ex03-pass-gives-place-back-twice", ex03_admission);
+mutation!("ex03-cas-once-refuses-free-place", ex03_admission);
+mutation!("ex03-looks-then-adds", ex03_admission);
+mutation!("ex03-inside-from-two-counters", ex03_admission);
 // end of ex03 wrong answers
 
 // ex04 wrong answers
