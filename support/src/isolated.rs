@@ -87,6 +87,29 @@ pub fn rerun(child: &str) -> (std::process::Output, String) {
     (out, text)
 }
 
+/// `test_name!(a_test)`: the name libtest knows the test function `a_test` by, in the
+/// module this is written in, for a test that runs itself again in a child process
+/// (`--exact`). A test file is compiled two ways: as an integration test, the crate of its
+/// own (`linux::a_test`), and as a module of its chapter library's test build, where
+/// `cargo course` checks it (`exercise_tests::ex03_proc::linux::a_test`). A name written
+/// out by hand is right in only one of them. `a_test` must be a function in scope.
+#[macro_export]
+macro_rules! test_name {
+    ($test:ident) => {{
+        let _: fn() = $test;
+        $crate::isolated::test_name_in(module_path!(), stringify!($test))
+    }};
+}
+
+/// The name of the test `test` written in the module at `module_path` (as `module_path!()`
+/// gives it: the crate's name first, which libtest leaves out).
+pub fn test_name_in(module_path: &str, test: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{test}"),
+        None => test.to_string(),
+    }
+}
+
 /// The signal that killed a process, by name, if one did.
 fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
     #[cfg(unix)]
@@ -130,4 +153,25 @@ pub fn first_panic(text: &str) -> String {
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(8)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_test_is_named_without_its_crate_as_libtest_names_it() {
+        assert_eq!(super::test_name_in("ex03_proc", "a"), "a");
+        assert_eq!(super::test_name_in("ex03_proc::linux", "a"), "linux::a");
+        assert_eq!(
+            super::test_name_in("ch09_c10k::exercise_tests::ex03_proc::linux", "a"),
+            "exercise_tests::ex03_proc::linux::a"
+        );
+    }
+
+    #[test]
+    fn a_test_name_comes_from_the_module_it_is_written_in() {
+        assert_eq!(
+            crate::test_name!(a_test_name_comes_from_the_module_it_is_written_in),
+            "isolated::tests::a_test_name_comes_from_the_module_it_is_written_in"
+        );
+    }
 }

@@ -277,19 +277,18 @@ fn exhaust(server: &Server) -> (Vec<Client>, Client) {
 }
 
 /// Runs `parent` in the test runner, or the child server when this is the child.
-fn scenario(test: &str, parent: impl FnOnce(Server) + Send + 'static) {
+fn scenario(test: String, parent: impl FnOnce(Server) + Send + 'static) {
     if std::env::var_os(CHILD).is_some() {
         child_main();
         return;
     }
-    let test = test.to_string();
     timeout(move || parent(Server::start(&test)));
 }
 
 #[test]
 fn out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning() {
     scenario(
-        "out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning",
+        support::test_name!(out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning),
         |server| {
             let (_clients, _waiting) = exhaust(&server);
             let mut waits = Vec::new();
@@ -319,7 +318,7 @@ fn out_of_files_the_loop_pauses_longer_each_time_instead_of_spinning() {
 #[test]
 fn clients_already_connected_are_served_while_out_of_files() {
     scenario(
-        "clients_already_connected_are_served_while_out_of_files",
+        support::test_name!(clients_already_connected_are_served_while_out_of_files),
         |server| {
             let (mut clients, _waiting) = exhaust(&server);
             server.pause();
@@ -341,7 +340,7 @@ fn clients_already_connected_are_served_while_out_of_files() {
 #[test]
 fn a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over() {
     scenario(
-        "a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over",
+        support::test_name!(a_freed_descriptor_lets_the_waiting_client_in_and_the_wait_starts_over),
         |server| {
             let (mut clients, mut waiting) = exhaust(&server);
             server.pause();

@@ -127,7 +127,10 @@ mod linux {
         }
         timeout(|| {
             let mut child = Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "linux::a_child_is_measured_from_outside"])
+                .args([
+                    "--exact",
+                    &support::test_name!(a_child_is_measured_from_outside),
+                ])
                 .args(["--nocapture", "--test-threads=1"])
                 .env(CHILD, "1")
                 .stdin(Stdio::piped())

@@ -354,7 +354,9 @@ fn a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on() {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on",
+                &support::test_name!(
+                    a_panic_in_the_batch_reaches_the_caller_and_the_process_goes_on
+                ),
             ])
             .args(["--nocapture", "--test-threads=1"])
             .env(CHILD, "1")

@@ -42,9 +42,6 @@ use tokio::time::Instant;
 
 /// Set in the child's environment: the child test does its part only when it is there.
 const CHILD_ENV: &str = "CH11_EX04_SIGNAL_CHILD";
-/// The child test's name, as `--exact` wants it (by the parents, which send Unix signals).
-#[cfg(unix)]
-const CHILD_TEST: &str = "child_waits_for_a_shutdown_signal";
 
 /// The child's half of the signal tests, run by them in a process of its own (it is
 /// ignored so that it never passes on its own while checking nothing).
@@ -105,7 +102,8 @@ fn signal_ends_the_wait(signal: libc::c_int, name: &'static str) {
         let mut child = Command::new(program)
             .args([
                 "--exact",
-                CHILD_TEST,
+                // The child test's name, as `--exact` wants it.
+                &support::test_name!(child_waits_for_a_shutdown_signal),
                 "--ignored",
                 "--nocapture",
                 "--test-threads",
