@@ -98,25 +98,25 @@ pub fn check_cancellable(
     let module = exercise.module();
 
     // Build first, separately, so that a slow first build is not mistaken for a
-    // deadlock, and so that compile errors come without test noise. Only the one test
-    // target (and the chapter's library it needs): after the first build, a save costs
-    // one small crate and one link.
+    // deadlock, and so that compile errors come without test noise. Only this exercise's
+    // tests: where the chapter has a feature named after the exercise, they are compiled
+    // into the library's own test build, so that a save rebuilds one crate; otherwise the
+    // one test target and the library it needs.
+    let dir = root.join(dir).join(&chapter.dir);
+    let quick = quick_tests(&dir, &module);
     let mut build = cargo::cargo(root);
-    build.args([
-        "test",
-        "--no-run",
-        "--message-format=json",
-        "-p",
-        &package,
-        "--test",
-        &module,
-    ]);
+    build.args(["test", "--no-run", "--message-format=json", "-p", &package]);
+    match &quick {
+        Some(_) => build.args(["--lib", "--features", &module]),
+        None => build.args(["--test", &module]),
+    };
     let Some(built) = cargo::run_cancellable(build, BUILD_LIMIT, cancel)
         .with_context(|| format!("cannot build the tests of {}", exercise.id))?
     else {
         return Ok(None);
     };
-    let Some(executable) = find_executable(&built.text, &module) else {
+    let target = quick.as_ref().map_or(&module, |q| &q.lib);
+    let Some(executable) = find_executable(&built.text, target) else {
         let errors = rendered_errors(&built.text);
         let errors = if errors.is_empty() {
             format!(
@@ -134,7 +134,7 @@ pub fn check_cancellable(
     };
 
     // Run the test binary directly, where cargo would: in the package's folder.
-    let dir = root.join(dir).join(&chapter.dir);
+    let prefix = quick.as_ref().map_or(String::new(), |q| q.prefix.clone());
     let mut run = std::process::Command::new(&executable);
     run.current_dir(&dir)
         // All of the exercise's tests at once: they are small and independent, and when
@@ -143,32 +143,113 @@ pub fn check_cancellable(
         .arg("--test-threads=16")
         .env("RUST_BACKTRACE", "0")
         .env("CARGO_MANIFEST_DIR", &dir);
-    let Some(ran) = cargo::run_cancellable(run, run_limit(), cancel)
+    // In the library's test build, only the exercise's tests (not ones of your own), under
+    // the names `cargo test` gives them.
+    if quick.is_some() {
+        run.arg(&prefix);
+    }
+    let Some(mut ran) = cargo::run_cancellable(run, run_limit(), cancel)
         .with_context(|| format!("cannot run the tests of {}", exercise.id))?
     else {
         return Ok(None);
     };
+    if let Some(quick) = &quick {
+        ran.text = quick.as_cargo_test_says(&ran.text);
+    }
     let signal = ran.signal.filter(|_| !ran.timed_out);
     let mut checked = checked(&module, ran);
     if let (Some(signal), Outcome::Failing(binary)) = (signal, &mut checked.outcome) {
-        let crashed = find_crashing_test(&executable, &dir, binary, cancel);
+        let crashed = find_crashing_test(&executable, &dir, &prefix, binary, cancel);
         binary.crash = Some(crash_report(signal, crashed.as_deref()));
     }
     Ok(Some(checked))
 }
 
+/// The module of a chapter's library that compiles the test files of its exercises into
+/// the library's own test build (see the end of any chapter's `src/lib.rs`).
+pub const QUICK_TESTS: &str = "exercise_tests";
+
+/// Where the tests of an exercise are compiled into its chapter's library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quick {
+    /// The library's name: its test build is the executable to find.
+    pub lib: String,
+    /// The start of the tests' names there (`exercise_tests::ex02_codec::`).
+    pub prefix: String,
+    /// The test files' folder as the compiler names it, and as it is: with `/` and `\`.
+    detours: Vec<(String, String)>,
+}
+
+impl Quick {
+    /// The output of the library's test build as `cargo test` prints the exercise's own
+    /// test target: the tests' names without the module they sit in, and the test file's
+    /// path without the detour through `src/` that the library's `#[path]` takes
+    /// (`exercises/08-frameworks/src/../tests/…` is `exercises/08-frameworks/tests/…`).
+    pub fn as_cargo_test_says(&self, output: &str) -> String {
+        let mut text = output.replace(&self.prefix, "");
+        for (from, to) in &self.detours {
+            text = text.replace(from, to);
+        }
+        text
+    }
+}
+
+/// How the crate in `crate_dir` (`exercises/08-frameworks`, or the same chapter under
+/// `solutions/`) compiles `module`'s tests into its library, if it does: its `Cargo.toml`
+/// has a feature named after the exercise. Its `src/lib.rs` finds the test files at
+/// [`quick_tests_path`].
+pub fn quick_tests(crate_dir: &Path, module: &str) -> Option<Quick> {
+    let text = std::fs::read_to_string(crate_dir.join("Cargo.toml")).ok()?;
+    let cargo_toml: toml::Table = toml::from_str(&text).ok()?;
+    cargo_toml.get("features")?.get(module)?;
+    let lib = match cargo_toml.get("lib").and_then(|lib| lib.get("name")) {
+        Some(name) => name.as_str()?.to_string(),
+        None => cargo_toml
+            .get("package")?
+            .get("name")?
+            .as_str()?
+            .replace('-', "_"),
+    };
+    let chapter = crate_dir.file_name()?.to_str()?;
+    let side = crate_dir.parent()?.file_name()?.to_str()?;
+    let detours = ['/', '\\']
+        .into_iter()
+        .map(|sep| {
+            let written = quick_tests_path(side, chapter);
+            let from = format!("{side}{sep}{chapter}{sep}src{sep}{written}");
+            (from, format!("exercises{sep}{chapter}{sep}tests"))
+        })
+        .collect();
+    Some(Quick {
+        lib,
+        prefix: format!("{QUICK_TESTS}::{module}::"),
+        detours,
+    })
+}
+
+/// The folder of a chapter's test files as its library's `src/lib.rs` names it in the
+/// `#[path]` of [`QUICK_TESTS`]: from `exercises/…/src` or `solutions/…/src`.
+pub fn quick_tests_path(side: &str, chapter: &str) -> String {
+    match side {
+        "exercises" => "../tests".to_string(),
+        _ => format!("../../../exercises/{chapter}/tests"),
+    }
+}
+
 /// The test binary died by a signal, which takes every test running at that moment with
 /// it. Runs the tests that did not pass one at a time (each under the time limit) and
-/// returns the first that dies by a signal on its own.
+/// returns the first that dies by a signal on its own. `prefix` starts the names of the
+/// exercise's tests in the binary (empty in a test target of their own).
 fn find_crashing_test(
     executable: &Path,
     dir: &Path,
+    prefix: &str,
     binary: &crate::cargo::Binary,
     cancel: &AtomicBool,
 ) -> Option<String> {
     let mut list = std::process::Command::new(executable);
     list.current_dir(dir)
-        .args(["--list", "--format", "terse"])
+        .args(["--list", "--format", "terse", prefix])
         .env("CARGO_MANIFEST_DIR", dir);
     let listed = cargo::run_cancellable(list, run_limit(), cancel).ok()??;
     let passed: Vec<&str> = binary
@@ -180,14 +261,14 @@ fn find_crashing_test(
     let names: Vec<String> = listed
         .text
         .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
+        .filter_map(|line| line.strip_suffix(": test")?.strip_prefix(prefix))
         .filter(|name| !passed.contains(name))
         .map(str::to_string)
         .collect();
     names.into_iter().find(|name| {
         let mut one = std::process::Command::new(executable);
         one.current_dir(dir)
-            .args(["--exact", name, "--test-threads=1"])
+            .args(["--exact", &format!("{prefix}{name}"), "--test-threads=1"])
             .env("RUST_BACKTRACE", "0")
             .env("CARGO_MANIFEST_DIR", dir);
         cargo::run_cancellable(one, run_limit(), cancel)
@@ -283,7 +364,7 @@ fn rendered_errors(json: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{find_executable, rendered_errors};
+    use super::{find_executable, quick_tests, rendered_errors};
     use std::path::PathBuf;
 
     // Lines as cargo writes them (shortened), with the escapes a Windows path and a
@@ -318,5 +399,52 @@ mod tests {
             rendered_errors(MESSAGES),
             "error[E0308]: mismatched types\n  --> src\\ex01.rs:3:5\n   = note: \"found\" é"
         );
+    }
+
+    #[test]
+    fn a_quick_build_is_declared_by_a_feature_named_after_the_exercise() {
+        let dir = std::env::temp_dir().join(format!("course-quick-{}", std::process::id()));
+        let chapter = dir.join("solutions").join("08-frameworks");
+        std::fs::create_dir_all(&chapter).unwrap();
+        std::fs::write(
+            chapter.join("Cargo.toml"),
+            "[package]\nname = \"ch08-frameworks-solution\"\n[lib]\nname = \"ch08_frameworks\"\n\
+             [features]\nex02_codec = []\nconsole = []\n",
+        )
+        .unwrap();
+        let quick = quick_tests(&chapter, "ex02_codec").expect("declared");
+        assert_eq!(
+            quick.lib, "ch08_frameworks",
+            "the library's name, not the package's"
+        );
+        assert_eq!(quick.prefix, "exercise_tests::ex02_codec::");
+        assert_eq!(
+            quick_tests(&chapter, "ex01_deferred"),
+            None,
+            "no feature, no quick build"
+        );
+        assert_eq!(quick_tests(&dir.join("nowhere"), "ex02_codec"), None);
+
+        // What the test binary says, as `cargo test` says it of the test target: on Unix,
+        // and with the separators a Windows compiler joins the `#[path]` with.
+        let said = "test exercise_tests::ex02_codec::encodes ... FAILED\n\
+            thread 'exercise_tests::ex02_codec::encodes' panicked at \
+            solutions/08-frameworks/src/../../../exercises/08-frameworks/tests/ex02_codec.rs:9:5\n\
+            panicked at solutions\\08-frameworks\\src\\../../../exercises/08-frameworks/tests\\ex02_codec.rs:9:5\n";
+        assert_eq!(
+            quick.as_cargo_test_says(said),
+            "test encodes ... FAILED\n\
+             thread 'encodes' panicked at exercises/08-frameworks/tests/ex02_codec.rs:9:5\n\
+             panicked at exercises\\08-frameworks\\tests\\ex02_codec.rs:9:5\n"
+        );
+        let exercises = dir.join("exercises").join("08-frameworks");
+        std::fs::create_dir_all(&exercises).unwrap();
+        std::fs::copy(chapter.join("Cargo.toml"), exercises.join("Cargo.toml")).unwrap();
+        let quick = quick_tests(&exercises, "ex02_codec").unwrap();
+        assert_eq!(
+            quick.as_cargo_test_says("at exercises/08-frameworks/src/../tests/ex02_codec.rs:9:5"),
+            "at exercises/08-frameworks/tests/ex02_codec.rs:9:5"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,15 +5,19 @@
 //! 2. every exercise stub fails every one of its tests;
 //! 3. every plausible wrong answer kept in `wrong/` fails at least one test;
 //! 4. the book builds with no broken internal link (its code blocks are this crate's
-//!    doctests, so `cargo test` runs them too).
+//!    doctests, so `cargo test` runs them too);
+//! 5. the runner's quick builds (an exercise's test file compiled into its chapter
+//!    library's own test build) run the same tests with the same verdicts: every stub
+//!    fails each, every solution passes each.
 //!
 //! 2 runs cargo on the same target directory; cargo has released its build lock by the
 //! time these tests run. 3 runs cargo in lanes, one target directory per core (see
 //! `lanes`): within a lane the runs take turns on cargo's build lock while their tests
 //! run side by side.
 
-use course::cargo::{self, parse_test_output};
-use course::manifest::{Exercise, Manifest, Wrong};
+use course::cargo::{self, Binary, parse_test_output};
+use course::check::{QUICK_TESTS, quick_tests};
+use course::manifest::{Chapter, Exercise, Manifest, Wrong};
 use course_verify::{book, verify};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -130,10 +134,121 @@ fn every_stub_fails_every_one_of_its_tests() {
         problems.extend(verify::judge_stubs(
             &manifest, chapter, &binaries, &run.text,
         ));
+        // The runner's quick build of the same stubs: the same tests, each failing.
+        let (quick, output) = quick_runs(&root, &manifest, chapter, "exercises");
+        for ran in &quick {
+            let names = |b: &Binary| {
+                let mut names: Vec<String> = b.tests.iter().map(|t| t.name.clone()).collect();
+                names.extend(b.ignored.iter().cloned());
+                names.sort();
+                names
+            };
+            match binaries.iter().find(|b| b.name == ran.name) {
+                Some(integration) if names(integration) != names(ran) => problems.push(format!(
+                    "the runner's quick build of {} runs the tests {:?}, `cargo test` runs {:?}",
+                    ran.name,
+                    names(ran),
+                    names(integration)
+                )),
+                _ => {}
+            }
+            if ran.tests.is_empty() && ran.ignored.is_empty() {
+                problems.push(format!(
+                    "the runner's quick build of {} in {} ran no tests:\n{}",
+                    ran.name,
+                    chapter.package(),
+                    cargo::compile_errors(&output)
+                ));
+            }
+            for test in ran.tests.iter().filter(|t| t.passed) {
+                problems.push(format!(
+                    "in the runner's quick build, the stub of {} passes its test `{}`",
+                    ran.name, test.name
+                ));
+            }
+        }
     }
     report(
         &problems,
         "some exercise stubs are not what a learner should start from",
+    );
+}
+
+/// The runner checks an exercise in its chapter library's own test build when the
+/// chapter has a feature named after it (`course::check::quick_tests`). Builds that once
+/// for all of them on one `side` of `chapter` ("exercises" or "solutions"), then runs
+/// each exercise's tests in a process of their own, as `cargo test` runs a test target.
+/// Returns them named as `cargo test` names them, one binary per exercise, and the
+/// output of everything.
+fn quick_runs(
+    root: &Path,
+    manifest: &Manifest,
+    chapter: &Chapter,
+    side: &str,
+) -> (Vec<Binary>, String) {
+    let dir = root.join(side).join(&chapter.dir);
+    let package = match side {
+        "exercises" => chapter.package(),
+        _ => chapter.solution_package(),
+    };
+    let quick: Vec<_> = manifest
+        .exercises_of(chapter)
+        .filter_map(|e| Some((e.module(), quick_tests(&dir, &e.module())?)))
+        .collect();
+    let features: Vec<&str> = quick.iter().map(|(m, _)| m.as_str()).collect();
+    let mut binaries = Vec::new();
+    let mut output = String::new();
+    for (module, how) in &quick {
+        let mut cmd = nested_cargo(root);
+        cmd.args(["test", "-p", &package, "--lib", "--features"])
+            .arg(features.join(","))
+            .args(["--", &format!("{QUICK_TESTS}::{module}::")]);
+        let run = cargo::run_captured(cmd, NESTED_LIMIT).expect("cargo must start");
+        assert!(
+            !run.timed_out,
+            "the quick build of {module} in {package} did not finish"
+        );
+        let text = how.as_cargo_test_says(&run.text);
+        let mut binary = parse_test_output(&text).pop().unwrap_or_default();
+        binary.name = module.clone();
+        binary.path = format!("tests/{module}.rs");
+        binaries.push(binary);
+        output.push_str(&text);
+    }
+    (binaries, output)
+}
+
+#[test]
+fn every_solution_passes_its_tests_in_the_runners_quick_build() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let mut problems = Vec::new();
+    for chapter in &manifest.chapters {
+        let (quick, output) = quick_runs(&root, &manifest, chapter, "solutions");
+        for ran in &quick {
+            let failed: Vec<&str> = ran
+                .tests
+                .iter()
+                .filter(|t| !t.passed)
+                .map(|t| t.name.as_str())
+                .collect();
+            if ran.tests.is_empty() && ran.ignored.is_empty() {
+                problems.push(format!(
+                    "the runner's quick build of the solution of {} ran no tests:\n{}",
+                    ran.name,
+                    cargo::compile_errors(&output)
+                ));
+            } else if !failed.is_empty() || !ran.finished {
+                problems.push(format!(
+                    "in the runner's quick build, the solution of {} fails {failed:?}",
+                    ran.name
+                ));
+            }
+        }
+    }
+    report(
+        &problems,
+        "the runner's quick build does not agree with `cargo test`",
     );
 }
 

@@ -70,6 +70,20 @@ fn a_failing_test_shows_its_message_not_cargo_noise() {
         said.contains("cargo course hint 01.2-fail"),
         "offers the hint: {said}"
     );
+    // 01.2 is checked in the library's own test build (the fixture's chapter has a feature
+    // named after it): the learner sees what `cargo test` would say of its test target.
+    assert!(
+        said.contains("exercises/01-demo/tests/ex02_fail.rs:"),
+        "the failing line, in the test file as `cargo test` names it: {said}"
+    );
+    assert!(
+        !said.contains("exercise_tests") && !said.contains("src/../"),
+        "nothing of the way the quick build is put together: {said}"
+    );
+    assert!(
+        !said.contains("my_own_test"),
+        "a test of the learner's own in the exercise's file is not the exercise's: {said}"
+    );
 }
 
 #[test]

@@ -18,3 +18,25 @@ pub mod ex02_scoped;
 pub mod ex03_channel;
 pub mod ex04_counter;
 pub mod ex05_pool;
+
+// `cargo course` checks an exercise by compiling its test file into this library's own
+// test build (the feature named after the exercise puts it here): after a save, one
+// crate to rebuild instead of two. `cargo test` runs the same files as integration tests.
+#[cfg(test)]
+extern crate self as ch02_threads;
+#[cfg(test)]
+#[path = "../../../exercises/02-threads/tests"]
+mod exercise_tests {
+    #[cfg(feature = "ex01_spawn")]
+    #[path = "ex01_spawn.rs"]
+    mod ex01_spawn;
+    #[cfg(feature = "ex02_scoped")]
+    #[path = "ex02_scoped.rs"]
+    mod ex02_scoped;
+    #[cfg(feature = "ex03_channel")]
+    #[path = "ex03_channel.rs"]
+    mod ex03_channel;
+    #[cfg(feature = "ex05_pool")]
+    #[path = "ex05_pool.rs"]
+    mod ex05_pool;
+}

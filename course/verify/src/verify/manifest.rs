@@ -9,8 +9,8 @@
 //! entries do not count.
 
 use super::{Course, rust_files};
-use course::check::exercise_file;
-use course::manifest::{Exercise, MANIFEST, Wrong};
+use course::check::{QUICK_TESTS, exercise_file, quick_tests_path};
+use course::manifest::{Chapter, Exercise, MANIFEST, Wrong};
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::Path;
@@ -42,6 +42,9 @@ pub(super) fn problems(course: &Course) -> Vec<String> {
 
     for exercise in &manifest.exercises {
         exercise_problems(course, exercise, &mut found);
+    }
+    for chapter in &manifest.chapters {
+        quick_problems(course, chapter, &mut found);
     }
 
     // The other way round: every file that looks like part of the course is listed.
@@ -189,6 +192,116 @@ fn exercise_problems(course: &Course, exercise: &Exercise, found: &mut Vec<Strin
     }
 }
 
+/// The runner's quick build (`course::check::quick_tests`): a feature named after an
+/// exercise puts its test file into the library's own test build, through
+/// `mod exercise_tests` at the end of `src/lib.rs`. The features and that module name the
+/// same exercises, on both sides of the chapter, each from the chapter's `tests/` folder.
+fn quick_problems(course: &Course, chapter: &Chapter, found: &mut Vec<String>) {
+    let root = course.root.as_path();
+    let modules: BTreeSet<String> = course
+        .manifest
+        .exercises_of(chapter)
+        .map(Exercise::module)
+        .collect();
+    let mut sides = Vec::new();
+    for side in ["exercises", "solutions"] {
+        let cargo_toml = Path::new(side).join(&chapter.dir).join("Cargo.toml");
+        let quick: BTreeSet<String> = features(root, &cargo_toml)
+            .into_iter()
+            .filter(|feature| feature.starts_with("ex"))
+            .collect();
+        for feature in quick.difference(&modules) {
+            found.push(format!(
+                "{} has the feature `{feature}`, but chapter {} has no exercise `{feature}`",
+                cargo_toml.display(),
+                chapter.dir
+            ));
+        }
+        let lib_rs = Path::new(side).join(&chapter.dir).join("src/lib.rs");
+        if let Some(Ok(lib)) = course.rust(&lib_rs).as_deref() {
+            match quick_modules(&lib.syntax, &quick_tests_path(side, &chapter.dir)) {
+                Err(problem) => found.push(format!("{}: {problem}", lib_rs.display())),
+                Ok(compiled) if compiled != quick => found.push(format!(
+                    "{} compiles the tests of {compiled:?} into its library's test build, \
+                     but {} has the features {quick:?}: name the same exercises in both",
+                    lib_rs.display(),
+                    cargo_toml.display()
+                )),
+                Ok(_) => {}
+            }
+        }
+        sides.push(quick);
+    }
+    if sides[0] != sides[1] {
+        found.push(format!(
+            "exercises/{0} has quick builds for {1:?}, solutions/{0} for {2:?}: they must be the same",
+            chapter.dir, sides[0], sides[1]
+        ));
+    }
+}
+
+/// The exercises whose test files `lib`'s `mod exercise_tests` compiles, each under the
+/// feature of its name, from `folder`; what is wrong with the module if anything is.
+fn quick_modules(lib: &syn::File, folder: &str) -> Result<BTreeSet<String>, String> {
+    let Some(quick) = lib.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == QUICK_TESTS => Some(m),
+        _ => None,
+    }) else {
+        return Ok(BTreeSet::new());
+    };
+    let path_of = |attrs: &[syn::Attribute]| {
+        attrs.iter().find_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+    };
+    let cfgs = |attrs: &[syn::Attribute]| -> Vec<String> {
+        attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .filter_map(|a| match &a.meta {
+                syn::Meta::List(list) => Some(list.tokens.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    if cfgs(&quick.attrs) != ["test"] {
+        return Err(format!(
+            "`mod {QUICK_TESTS}` must be `#[cfg(test)]`: without it the test files are part of the library"
+        ));
+    }
+    if path_of(&quick.attrs).as_deref() != Some(folder) {
+        return Err(format!(
+            "`mod {QUICK_TESTS}` must take the test files from `#[path = \"{folder}\"]`"
+        ));
+    }
+    let mut compiled = BTreeSet::new();
+    for item in quick.content.iter().flat_map(|(_, items)| items) {
+        let syn::Item::Mod(m) = item else {
+            return Err(format!(
+                "`mod {QUICK_TESTS}` holds test files only (`mod ex…;`)"
+            ));
+        };
+        let name = m.ident.to_string();
+        if m.content.is_some()
+            || cfgs(&m.attrs) != [format!("feature = \"{name}\"")]
+            || path_of(&m.attrs) != Some(format!("{name}.rs"))
+        {
+            return Err(format!(
+                "in `mod {QUICK_TESTS}`, write `#[cfg(feature = \"{name}\")] #[path = \"{name}.rs\"] mod {name};`"
+            ));
+        }
+        compiled.insert(name);
+    }
+    Ok(compiled)
+}
+
 /// The file at `root/path` as a TOML table, if it is one.
 fn read_toml(root: &Path, path: &Path) -> Option<toml::Table> {
     toml::from_str(&fs::read_to_string(root.join(path)).ok()?).ok()
@@ -220,6 +333,41 @@ fn features_of(cargo_toml: &toml::Table) -> Option<BTreeSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn quick(lib: &str) -> Result<Vec<String>, String> {
+        let lib = syn::parse_file(lib).unwrap();
+        quick_modules(&lib, "../tests").map(|set| set.into_iter().collect())
+    }
+
+    #[test]
+    fn the_quick_build_names_its_test_files_one_way_only() {
+        let good = r#"
+            #[cfg(test)]
+            #[path = "../tests"]
+            mod exercise_tests {
+                #[cfg(feature = "ex01_a")]
+                #[path = "ex01_a.rs"]
+                mod ex01_a;
+                #[cfg(feature = "ex02_b")]
+                #[path = "ex02_b.rs"]
+                mod ex02_b;
+            }"#;
+        assert_eq!(quick(good).unwrap(), ["ex01_a", "ex02_b"]);
+        assert_eq!(quick("pub mod ex01_a;").unwrap(), Vec::<String>::new());
+        for wrong in [
+            // Not only in tests: the test files would be part of the library.
+            good.replace("#[cfg(test)]", ""),
+            good.replace("../tests", "../src"),
+            // Under another exercise's feature, or none, or from another file.
+            good.replace(r#"feature = "ex02_b""#, r#"feature = "ex01_a""#),
+            good.replace(r#"#[cfg(feature = "ex01_a")]"#, ""),
+            good.replace(r#""ex02_b.rs""#, r#""ex01_a.rs""#),
+            good.replace("mod ex02_b;", "mod ex02_b {}"),
+            good.replace("mod ex02_b;", "mod ex02_b;\n fn helper() {}"),
+        ] {
+            assert!(quick(&wrong).is_err(), "accepted:\n{wrong}");
+        }
+    }
 
     #[test]
     fn features_are_read_from_the_features_table() {
