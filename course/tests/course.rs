@@ -279,10 +279,6 @@ fn every_wrong_answer_fails_its_exercises_tests() {
                             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lane-{lane}"));
                         cmd.env("CARGO_TARGET_DIR", dir);
                     }
-                    // No debug info: a wrong answer is judged by which tests fail, and
-                    // its test binary compiles about a fifth faster without it. The
-                    // dependencies' profile already has none, so they stay built.
-                    cmd.env("CARGO_PROFILE_DEV_DEBUG", "false");
                     cmd.args(["test", "--no-fail-fast", "-p", &chapter.wrong_package()])
                         .args(["--features", &wrong.feature, "--test", &exercise.module()])
                         // All tests at once: a wrong answer that deadlocks makes each of
