@@ -34,6 +34,10 @@ pub type Finished<T, E> = Result<(usize, Result<T, E>), tokio::task::JoinError>;
 ///
 /// So when `all_or_nothing` returns, or unwinds, no job is still running. It waits by
 /// sleeping until a task finishes: while the jobs run, it is not polled again and again.
+///
+/// If the caller drops it before it is done (a timeout or a `select!` gave up on it), the
+/// jobs still running are aborted: none is left to run on behind the caller's back. (A
+/// drop cannot wait, so they are gone when the runtime next gets to them.)
 pub async fn all_or_nothing<T, E, F>(jobs: Vec<F>) -> Result<Vec<T>, E>
 where
     F: Future<Output = Result<T, E>> + Send + 'static,

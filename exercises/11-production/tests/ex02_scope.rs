@@ -2,9 +2,14 @@
 //!
 //! How they prove what they prove, with no stopwatch:
 //!
-//! - Every body runs on tokio's current-thread runtime with the clock paused
-//!   (`support::tokio::paused`): a job that "takes an hour" takes no real time, and a
-//!   wait that can never end is reported as probably a deadlock.
+//! - Every body but the last two runs on tokio's current-thread runtime with the clock
+//!   paused (`support::tokio::paused`): a job that "takes an hour" takes no real time, and
+//!   a wait that can never end is reported as probably a deadlock.
+//! - The last two run on a multi-threaded runtime, where one job is held in the middle of
+//!   a poll on a worker thread while another fails: an aborted task outlives its abort
+//!   until that poll ends, which the test decides. It lets the job go only once the
+//!   caller has gone to sleep after the failure, so an answer that does not wait for the
+//!   job returns while it is alive, every time.
 //! - Each job holds a drop guard from the moment it is made: a shared count goes up when
 //!   the job is made and down when its future is dropped (finished, or aborted and
 //!   cleaned up). The tests read the count right after `all_or_nothing` returns, before
@@ -430,5 +435,197 @@ fn of_two_jobs_that_failed_before_the_caller_looked_the_first_to_fail_is_returne
         "job 1 failed first and job 0 a moment later, both before all_or_nothing looked \
          again (None: it never finished): the error to return is the first to fail in time; \
          the errors of the jobs met while cleaning up after it are dropped, not kept"
+    );
+}
+
+#[test]
+fn dropping_the_scope_before_it_is_done_stops_its_jobs() {
+    let (live_later, finished) = paused(|| async {
+        let live = Live::default();
+        let finished = Flag::default();
+        let jobs: Vec<Job<u32>> = (0..2)
+            .map(|n| {
+                let finished = finished.clone();
+                live.job(async move {
+                    tokio::time::sleep(HOUR).await;
+                    finished.raise();
+                    Ok(n)
+                })
+            })
+            .collect();
+        let mut scope = FreshWakers::new(all_or_nothing(jobs));
+        assert!(
+            scope.poll().is_pending(),
+            "all_or_nothing finished while both jobs were waiting for an hour"
+        );
+        // The jobs start, and wait.
+        for _ in 0..5 {
+            tokio::task::yield_now().await;
+        }
+        // The caller gives up on the scope, as a timeout or a `select!` would.
+        drop(scope);
+        tokio::time::sleep(2 * HOUR).await;
+        (live.count(), finished.is_raised())
+    });
+    assert!(
+        !finished,
+        "the caller dropped all_or_nothing while its jobs waited, and the jobs ran on to the          end of their hour: when the scope is dropped, its tasks must be aborted (tasks kept          as `JoinHandle`s are only detached by a drop; a `JoinSet` aborts them)"
+    );
+    assert_eq!(
+        live_later, 0,
+        "two hours after the caller dropped all_or_nothing, {live_later} job(s) were still          alive: dropping the scope must abort its tasks"
+    );
+}
+
+/// What one run of [`a_job_busy_on_another_thread`] saw.
+struct BusyRun {
+    /// What `all_or_nothing` gave: its value, or the message of the panic it went on with.
+    outcome: Result<Result<Vec<u32>, String>, String>,
+    /// Jobs alive at the moment it returned or unwound.
+    live_when_done: usize,
+}
+
+/// Polls `scope` (each time with a new waker) until it is `Ready`, unwinds, or goes to
+/// sleep: `Pending` without having woken its own waker. Panics if it asks to be polled
+/// again a thousand times in a row: it should sleep until a task finishes.
+fn poll_until_asleep<F: Future>(
+    scope: &mut FreshWakers<F>,
+    when: &str,
+) -> std::thread::Result<Poll<F::Output>> {
+    for _ in 0..1000 {
+        let poll = std::panic::catch_unwind(AssertUnwindSafe(|| scope.poll()))?;
+        if poll.is_ready() || scope.latest().wakes() == 0 {
+            return Ok(poll);
+        }
+    }
+    panic!(
+        "{when}, all_or_nothing asked to be polled again a thousand times in a row: it should \
+         sleep until a task finishes (await `join_next`), not check and yield"
+    );
+}
+
+/// The message of a panic payload.
+fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<&str>() {
+        Ok(text) => text.to_string(),
+        Err(payload) => match payload.downcast::<String>() {
+            Ok(text) => *text,
+            Err(_) => "a panic with a payload that is not text".to_string(),
+        },
+    }
+}
+
+/// On a multi-threaded runtime, job 1 is held by the test in the middle of a poll on a
+/// worker thread (blocked on a channel, inside its poll) while job 0 fails (`failing` is
+/// job 0's body, run when the test says so). Aborting job 1 cannot drop it until that
+/// poll ends, so an answer that aborts and returns, or aborts, yields once and returns,
+/// returns while it is alive: every time, whatever the threads do, because the test lets
+/// job 1 go only once the caller has gone to sleep after job 0's end.
+fn a_job_busy_on_another_thread(
+    failing: impl Future<Output = Result<u32, String>> + Send + 'static,
+) -> BusyRun {
+    support::timeout(move || {
+        // Timers and I/O on, as in any real runtime: an answer that sleeps gets its sleep.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a multi-threaded runtime");
+        // Polled by hand on this thread, inside the runtime: spawned jobs go to its workers.
+        let _inside = runtime.enter();
+        let live = Live::default();
+        let (fail, failing_allowed) = oneshot::channel::<()>();
+        let (inside_tx, inside) = std::sync::mpsc::channel::<()>();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let jobs: Vec<Job<u32>> = vec![
+            live.job(async move {
+                let _ = failing_allowed.await;
+                failing.await
+            }),
+            live.job(async move {
+                let _ = inside_tx.send(());
+                // Blocks its worker thread, inside this poll, until the test lets it go
+                // (or the test ends: dropping `release` lets it go too).
+                let _ = released.recv();
+                // Then waits for ever: only an abort ends it.
+                std::future::pending::<()>().await;
+                Ok(1)
+            }),
+        ];
+        let mut scope = FreshWakers::new(all_or_nothing(jobs));
+        let done = |outcome, live: &Live| BusyRun {
+            outcome,
+            live_when_done: live.count(),
+        };
+        match poll_until_asleep(&mut scope, "while its jobs had just started") {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(early)) => return done(Ok(early), &live),
+            Err(panicked) => return done(Err(message(panicked)), &live),
+        }
+        inside
+            .recv_timeout(support::PATIENCE)
+            .expect("job 1 never started: its task was never polled");
+        // Job 0 ends while nobody polls the caller: the next wake is job 0's end.
+        let _ = fail.send(());
+        assert!(
+            scope.wait_for_wake(),
+            "job 0 ended, and all_or_nothing's latest waker was never woken: it must be woken \
+             when a task finishes"
+        );
+        match poll_until_asleep(&mut scope, "after job 0 ended") {
+            // Job 1 is still held inside its poll: whatever was returned, it is alive.
+            Ok(Poll::Ready(returned)) => return done(Ok(returned), &live),
+            Err(panicked) => return done(Err(message(panicked)), &live),
+            Ok(Poll::Pending) => {}
+        }
+        // Asleep after job 0's end: waiting for job 1 to be gone. Let it go.
+        let _ = release.send(());
+        loop {
+            assert!(
+                scope.wait_for_wake(),
+                "job 1 was let go and should have been aborted, and all_or_nothing was never \
+                 woken again: after the first failure it must abort the other jobs, then wait \
+                 for each to be gone"
+            );
+            match poll_until_asleep(&mut scope, "after job 1 was let go") {
+                Ok(Poll::Ready(returned)) => return done(Ok(returned), &live),
+                Err(panicked) => return done(Err(message(panicked)), &live),
+                // Woken for something else than its last job's end: it sleeps again.
+                Ok(Poll::Pending) => {}
+            }
+        }
+    })
+}
+
+#[test]
+fn the_error_comes_back_only_after_a_job_busy_on_another_thread_is_gone() {
+    let run = a_job_busy_on_another_thread(async { Err("job 0 failed".to_string()) });
+    assert_eq!(
+        run.outcome,
+        Ok(Err("job 0 failed".to_string())),
+        "job 0 failed while job 1 waited for ever: all_or_nothing should return job 0's error"
+    );
+    assert_eq!(
+        run.live_when_done, 0,
+        "all_or_nothing returned job 0's error while job 1 was still in the middle of a poll \
+         on another worker thread, alive. An aborted task is dropped only when its poll ends, \
+         and on a multi-threaded runtime that can take any time: yielding once, or a few \
+         times, is a guess. Abort the others, then await each one's end (`JoinSet::shutdown`)"
+    );
+}
+
+#[test]
+fn the_panic_goes_on_only_after_a_job_busy_on_another_thread_is_gone() {
+    let run = a_job_busy_on_another_thread(async { panic!("job 0 broke") });
+    assert_eq!(
+        run.outcome,
+        Err("job 0 broke".to_string()),
+        "job 0 panicked while job 1 waited for ever: the caller should get job 0's panic"
+    );
+    assert_eq!(
+        run.live_when_done, 0,
+        "job 0's panic went on in the caller while job 1 was still in the middle of a poll on \
+         another worker thread, alive. Clean up on a panic too: abort the others, then await \
+         each one's end, then go on with the panic"
     );
 }

@@ -41,6 +41,9 @@ mutation!("ex02-panics-about-the-join-error", ex02_scope);
 mutation!("ex02-skips-a-panicked-job", ex02_scope);
 mutation!("ex02-values-in-finishing-order", ex02_scope);
 mutation!("ex02-spins-on-the-tasks", ex02_scope);
+mutation!("ex02-aborts-and-yields-once", ex02_scope);
+mutation!("ex02-panics-after-one-yield", ex02_scope);
+mutation!("ex02-dropped-scope-leaves-jobs", ex02_scope);
 mutation!("ex02-keeps-the-last-error", ex02_scope);
 // end of ex02 wrong answers
 
