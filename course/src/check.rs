@@ -134,7 +134,6 @@ pub fn check_cancellable(
     };
 
     // Run the test binary directly, where cargo would: in the package's folder.
-    let prefix = quick.as_ref().map_or(String::new(), |q| q.prefix.clone());
     let mut run = std::process::Command::new(&executable);
     run.current_dir(&dir)
         // All of the exercise's tests at once: they are small and independent, and when
@@ -145,8 +144,8 @@ pub fn check_cancellable(
         .env("CARGO_MANIFEST_DIR", &dir);
     // In the library's test build, only the exercise's tests (not ones of your own), under
     // the names `cargo test` gives them.
-    if quick.is_some() {
-        run.arg(&prefix);
+    if let Some(quick) = &quick {
+        run.arg(&quick.prefix);
     }
     let Some(mut ran) = cargo::run_cancellable(run, run_limit(), cancel)
         .with_context(|| format!("cannot run the tests of {}", exercise.id))?
@@ -159,7 +158,8 @@ pub fn check_cancellable(
     let signal = ran.signal.filter(|_| !ran.timed_out);
     let mut checked = checked(&module, ran);
     if let (Some(signal), Outcome::Failing(binary)) = (signal, &mut checked.outcome) {
-        let crashed = find_crashing_test(&executable, &dir, &prefix, binary, cancel);
+        let prefix = quick.as_ref().map_or("", |q| q.prefix.as_str());
+        let crashed = find_crashing_test(&executable, &dir, prefix, binary, cancel);
         binary.crash = Some(crash_report(signal, crashed.as_deref()));
     }
     Ok(Some(checked))
